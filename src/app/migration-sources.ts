@@ -1,0 +1,9 @@
+import { fileURLToPath } from "node:url";
+import type { MigrationSource } from "../platform/db/migrator.ts";
+
+const directoryOf = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+/** Every migration folder, in the order they apply: platform first, then each module's own tables. */
+export function migrationSources(): MigrationSource[] {
+  return [{ scope: "platform", directory: directoryOf("../platform/db/migrations/") }];
+}

@@ -1,0 +1,108 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.ts";
+import { createDatabase, databaseVersion, type Database } from "../platform/db/database.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../platform/db/embedded-postgres.ts";
+import { migrate } from "../platform/db/migrator.ts";
+import { launchDbosEngine, type EngineRole, type LaunchedEngine } from "../platform/engine/dbos-engine.ts";
+import { createDemoWorkflow } from "../platform/engine/demo.workflow.ts";
+import { createHttpServer, type HttpServer } from "../platform/http/server.ts";
+import { seedDemoData } from "./demo-data.ts";
+import { migrationSources } from "./migration-sources.ts";
+
+export interface RunningPrapti {
+  url: string | undefined;
+  databaseUrl: string;
+  database: Database;
+  engine: LaunchedEngine;
+  http: HttpServer;
+  stop(): Promise<void>;
+}
+
+export interface StartPraptiOptions {
+  config: Config;
+  logger: Logger;
+  role: EngineRole;
+  runMigrations: boolean;
+  seedDemo: boolean;
+}
+
+/** Resolves the database: DATABASE_URL when set, otherwise the embedded cluster in PRAPTI_DATA_DIR. */
+export async function openDatabaseUrl(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; embedded: EmbeddedPostgresHandle | undefined }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: undefined };
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.info(message) });
+  return { url: embedded.url, embedded };
+}
+
+/** Boots one Prapti process: database, migrations, engine, HTTP; `stop` undoes it in reverse, draining work. */
+export async function startPrapti(options: StartPraptiOptions): Promise<RunningPrapti> {
+  const { config, logger, role } = options;
+  const { url, embedded } = await openDatabaseUrl(config, logger);
+  const cleanups: (() => Promise<void>)[] = [];
+  if (embedded) cleanups.push(() => embedded.stop());
+  try {
+    if (options.runMigrations) {
+      const applied = await migrate({ url, sources: migrationSources() });
+      if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migration(s)`);
+    }
+    const database = createDatabase({ url, applicationName: `prapti-${role}` });
+    cleanups.push(() => database.close());
+    logger.info(`PostgreSQL ${await databaseVersion(database.owner)}`);
+    if (options.seedDemo) await seedDemoData({ db: database.owner, logger });
+
+    const engine = await launchDbosEngine({
+      databaseUrl: url,
+      executorId: config.executorId,
+      role,
+      workflows: [createDemoWorkflow({ db: database.app })],
+      logLevel: config.logLevel,
+    });
+    cleanups.push(() => engine.shutdown({ graceMs: config.shutdownGraceMs }));
+    logger.info({ executorId: engine.executorId, role }, "durable engine launched");
+
+    const http = createHttpServer({
+      logger,
+      readinessChecks: [
+        { name: "database", check: async () => void (await databaseVersion(database.app)) },
+        {
+          name: "engine",
+          check: async () => {
+            if (!(await engine.isReady())) throw new Error("engine not launched");
+          },
+        },
+      ],
+    });
+    const listenUrl = await http.listen({ port: config.port, host: config.host });
+    // Closing HTTP first stops new requests and waits for in-flight ones before the engine drains.
+    cleanups.push(() => http.close());
+    logger.info(`listening on ${listenUrl}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: listenUrl,
+      databaseUrl: url,
+      database,
+      engine,
+      http,
+      stop() {
+        stopping ??= runCleanups(cleanups, logger);
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await runCleanups(cleanups, logger);
+    throw error;
+  }
+}
+
+async function runCleanups(cleanups: (() => Promise<void>)[], logger: Logger): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      logger.error({ err: error }, "error during shutdown");
+    }
+  }
+}

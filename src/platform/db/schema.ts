@@ -1,0 +1,42 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Table types for Kysely. Each migration that adds a table adds its interface here. */
+export interface TenantsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  gstin: string | null;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  is_platform_admin: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export type TenantRole = "owner" | "admin" | "collector" | "accountant" | "viewer" | "auditor";
+
+export interface MembershipsTable {
+  tenant_id: string;
+  user_id: string;
+  role: TenantRole;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface EngineDemoStepRunsTable {
+  workflow_id: string;
+  step: string;
+  executed_at: ColumnType<Date, never, never>;
+  executor_id: string;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  engine_demo_step_runs: EngineDemoStepRunsTable;
+}
