@@ -27,7 +27,13 @@ async function runServer(role: EngineRole, options: { migrate: boolean; demo: bo
   const config = configFor(role);
   const logger = createLogger({ level: config.logLevel });
   silenceKnownDependencyWarnings();
-  const running = await startPrapti({ config, logger, role, runMigrations: options.migrate, seedDemo: options.demo });
+  const running = await startPrapti({
+    config,
+    logger,
+    role,
+    runMigrations: options.migrate,
+    seedDemo: options.demo,
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -49,9 +55,15 @@ async function runServer(role: EngineRole, options: { migrate: boolean; demo: bo
 }
 
 /** Opens the configured database (starting the embedded one if needed) for a one-shot command. */
-async function withDatabaseUrl<T>(work: (url: string, config: Config) => Promise<T>, role = "cli"): Promise<T> {
+async function withDatabaseUrl<T>(
+  work: (url: string, config: Config) => Promise<T>,
+  role = "cli",
+): Promise<T> {
   const config = configFor(role);
-  const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, pretty: false });
+  const logger = createLogger({
+    level: config.logLevel === "info" ? "warn" : config.logLevel,
+    pretty: false,
+  });
   const { url, embedded } = await openDatabaseUrl(config, logger);
   try {
     return await work(url, config);
@@ -91,7 +103,11 @@ async function doctor(): Promise<void> {
         const counts = await client.query<{ status: string; count: string }>(
           `select status, count(*)::text as count from ${ENGINE_SCHEMA}.workflow_status group by status order by status`,
         );
-        print("engine", counts.rows.map((row) => `${row.count} ${row.status.toLowerCase()}`).join(", ") || "no workflows yet");
+        print(
+          "engine",
+          counts.rows.map((row) => `${row.count} ${row.status.toLowerCase()}`).join(", ") ||
+            "no workflows yet",
+        );
       }
       if (state.pending.length > 0) {
         throw new CliFailure(`migrations pending: ${state.pending.join(", ")} (run \`prapti migrate\`)`);
@@ -105,7 +121,8 @@ async function doctor(): Promise<void> {
 
 function parsePositiveInteger(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("must be a whole number of milliseconds");
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new InvalidArgumentError("must be a whole number of milliseconds");
   return parsed;
 }
 
@@ -117,16 +134,22 @@ export function buildCli(): Command {
   program
     .command("serve")
     .description("run Prapti: HTTP API and workflow worker (or one of them with --role)")
-    .addOption(new Option("--role <role>", "which part to run").choices(["all", "api", "worker"]).default("all"))
+    .addOption(
+      new Option("--role <role>", "which part to run").choices(["all", "api", "worker"]).default("all"),
+    )
     .option("--no-migrate", "do not apply database migrations on start")
     .option("--demo", "create the demo business if it does not exist", false)
-    .action((options: { role: EngineRole; migrate: boolean; demo: boolean }) => runServer(options.role, options));
+    .action((options: { role: EngineRole; migrate: boolean; demo: boolean }) =>
+      runServer(options.role, options),
+    );
 
   program
     .command("worker")
     .description("run a workflow worker only (same as serve --role worker)")
     .option("--no-migrate", "do not apply database migrations on start")
-    .action((options: { migrate: boolean }) => runServer("worker", { migrate: options.migrate, demo: false }));
+    .action((options: { migrate: boolean }) =>
+      runServer("worker", { migrate: options.migrate, demo: false }),
+    );
 
   program
     .command("migrate")
@@ -135,13 +158,17 @@ export function buildCli(): Command {
       withDatabaseUrl(async (url) => {
         await connectOrExplain(url).then((client) => client.end());
         const applied = await migrate({ url, sources: migrationSources() });
-        process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+        process.stdout.write(
+          applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n",
+        );
       }),
     );
 
   program
     .command("doctor")
-    .description("print configuration, database, migration and engine state; exit non-zero if something is wrong")
+    .description(
+      "print configuration, database, migration and engine state; exit non-zero if something is wrong",
+    )
     .action(doctor);
 
   const engine = program.command("engine").description("inspect the durable engine");
@@ -155,7 +182,11 @@ export function buildCli(): Command {
       withDatabaseUrl(async (url) => {
         const client = await connectEngineClient({ databaseUrl: url });
         try {
-          const { workflowId } = await client.start(DEMO_WORKFLOW, { sleepMs: options.sleepMs }, options.id ? { workflowId: options.id } : {});
+          const { workflowId } = await client.start(
+            DEMO_WORKFLOW,
+            { sleepMs: options.sleepMs },
+            options.id ? { workflowId: options.id } : {},
+          );
           process.stdout.write(`${workflowId}\n`);
           if (options.wait) {
             const info = await client.waitForEnd(workflowId, options.sleepMs + 120_000);

@@ -7,7 +7,11 @@ export const DEMO_TENANT_SLUG = "demo-traders";
 /** Creates the demo business and its owner once; running it again changes nothing. */
 export async function seedDemoData(deps: { db: Kysely<DB>; logger: Logger }): Promise<{ tenantId: string }> {
   return deps.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom("tenants").select("id").where("slug", "=", DEMO_TENANT_SLUG).executeTakeFirst();
+    const existing = await trx
+      .selectFrom("tenants")
+      .select("id")
+      .where("slug", "=", DEMO_TENANT_SLUG)
+      .executeTakeFirst();
     if (existing) return { tenantId: existing.id };
     const tenant = await trx
       .insertInto("tenants")
@@ -22,7 +26,10 @@ export async function seedDemoData(deps: { db: Kysely<DB>; logger: Logger }): Pr
         .values({ email, display_name: "Demo Owner", password_hash: null })
         .returning("id")
         .executeTakeFirstOrThrow());
-    await trx.insertInto("memberships").values({ tenant_id: tenant.id, user_id: user.id, role: "owner" }).execute();
+    await trx
+      .insertInto("memberships")
+      .values({ tenant_id: tenant.id, user_id: user.id, role: "owner" })
+      .execute();
     deps.logger.info("seeded the demo business (Demo Traders Pvt Ltd)");
     return { tenantId: tenant.id };
   });

@@ -32,7 +32,10 @@ export async function openDatabaseUrl(
   logger: Logger,
 ): Promise<{ url: string; embedded: EmbeddedPostgresHandle | undefined }> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: undefined };
-  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.info(message) });
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    log: (message) => logger.info(message),
+  });
   return { url: embedded.url, embedded };
 }
 

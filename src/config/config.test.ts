@@ -35,7 +35,12 @@ describe("loadConfig", () => {
       REDIS_URL: "redis://127.0.0.1:6379",
       PRAPTI_EXECUTOR_ID: "worker-7",
     });
-    expect(config).toMatchObject({ port: 8080, logLevel: "debug", executorId: "worker-7", dataDir: "/var/lib/prapti" });
+    expect(config).toMatchObject({
+      port: 8080,
+      logLevel: "debug",
+      executorId: "worker-7",
+      dataDir: "/var/lib/prapti",
+    });
     expect(describeConfig(config).DATABASE_URL).toBe("postgres://app:****@db:5432/prapti");
   });
 

@@ -66,7 +66,10 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment once at boot. Empty strings count as unset. */
-export function loadConfig(env: Record<string, string | undefined>, defaults: { role?: string } = {}): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  defaults: { role?: string } = {},
+): Config {
   const present = Object.fromEntries(
     Object.keys(ZEnvironment.shape)
       .map((key) => [key, env[key]] as const)
@@ -97,14 +100,19 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
 
 /** Host name plus role: stable across restarts of the same process on the same machine. */
 function defaultExecutorId(role: string): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 80) || "host";
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .slice(0, 80) || "host";
   return `${host}-${role}`;
 }
 
 /** The configuration as printed by `prapti doctor`, with secrets in URLs hidden. */
 export function describeConfig(config: Config): Record<string, string> {
   return {
-    DATABASE_URL: config.databaseUrl ? redactUrl(config.databaseUrl) : `(embedded, data in ${config.dataDir})`,
+    DATABASE_URL: config.databaseUrl
+      ? redactUrl(config.databaseUrl)
+      : `(embedded, data in ${config.dataDir})`,
     PORT: String(config.port),
     HOST: config.host,
     PRAPTI_DATA_DIR: config.dataDir,

@@ -8,7 +8,9 @@ export function parseRupees(text: string, field = "amount"): Paise {
   const cleaned = text.replace(/[₹,\s]/g, "").replace(/^INR/i, "");
   const match = /^([+-])?(\d+)(?:\.(\d{1,2}))?$/.exec(cleaned);
   if (!match) {
-    throw AppError.invalidInput([{ field, reason: `"${text}" is not an amount in rupees with at most two decimals` }]);
+    throw AppError.invalidInput([
+      { field, reason: `"${text}" is not an amount in rupees with at most two decimals` },
+    ]);
   }
   const [, sign, whole = "0", fraction = ""] = match;
   const paise = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0") || "0");

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../src/platform/db/embedded-postgres.ts";
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from "../../src/platform/db/embedded-postgres.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -27,14 +27,21 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 }
 
 /** An empty database of the test's own on the test server, optionally migrated; dropped by `drop()`. */
-export async function createEmptyTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createEmptyTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}> {
   const serverUrl = inject("serverUrl");
   const name = `prapti_test_${randomBytes(6).toString("hex")}`;
   await onServer(serverUrl, (client) => client.query(`create database ${name}`));
   return {
     name,
     url: withDatabaseName(serverUrl, name),
-    drop: () => onServer(serverUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+    drop: () =>
+      onServer(serverUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(
+        () => undefined,
+      ),
   };
 }
 

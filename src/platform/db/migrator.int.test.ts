@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function scratchDatabase() {
   const database = await createEmptyTestDatabase();
-  cleanups.push(database.drop);
+  cleanups.push(() => database.drop());
   return database;
 }
 
@@ -66,8 +66,12 @@ describe("migrate", () => {
       "0001_ok.sql": "create table kept (id int);",
       "0002_broken.sql": "create table half (id int); select no_such_function();",
     });
-    await expect(migrate({ url, sources: [source] })).rejects.toThrow(/migration sample\/0002_broken failed and was rolled back/);
-    expect(await count(url, "select count(*) as n from pg_tables where tablename in ('kept', 'half')")).toBe(1);
+    await expect(migrate({ url, sources: [source] })).rejects.toThrow(
+      /migration sample\/0002_broken failed and was rolled back/,
+    );
+    expect(await count(url, "select count(*) as n from pg_tables where tablename in ('kept', 'half')")).toBe(
+      1,
+    );
     expect((await readMigrationState({ url, sources: [source] })).pending).toEqual(["sample/0002_broken"]);
   });
 
@@ -79,7 +83,9 @@ describe("migrate", () => {
     await expect(migrate({ url, sources: [source] })).rejects.toThrow(
       /migration sample\/0001_items was changed after it was applied/,
     );
-    await expect(readMigrationState({ url, sources: [source] })).rejects.toThrow(/changed after it was applied/);
+    await expect(readMigrationState({ url, sources: [source] })).rejects.toThrow(
+      /changed after it was applied/,
+    );
   });
 
   it("refuses badly named or misnumbered files", async () => {

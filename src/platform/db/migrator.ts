@@ -72,7 +72,9 @@ async function ensureLedger(client: pg.ClientBase): Promise<void> {
     )`);
 }
 
-async function readLedger(client: pg.ClientBase): Promise<Map<string, { checksum: string; appliedAt: Date }>> {
+async function readLedger(
+  client: pg.ClientBase,
+): Promise<Map<string, { checksum: string; appliedAt: Date }>> {
   const exists = await client.query<{ found: boolean }>(
     "select to_regclass('prapti_migrations') is not null as found",
   );
@@ -137,14 +139,19 @@ export async function migrate(options: { url: string; sources: MigrationSource[]
       applied.push(migration.id);
     }
   } finally {
-    await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
+    await client
+      .query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()])
+      .catch(() => undefined);
     await client.end();
   }
   return applied;
 }
 
 /** What `prapti doctor` reports: applied and pending migrations, and any edited ones (as an error). */
-export async function readMigrationState(options: { url: string; sources: MigrationSource[] }): Promise<MigrationState> {
+export async function readMigrationState(options: {
+  url: string;
+  sources: MigrationSource[];
+}): Promise<MigrationState> {
   const migrations = await loadMigrations(options.sources);
   const client = new pg.Client({ connectionString: options.url, application_name: "prapti-doctor" });
   await client.connect();

@@ -45,7 +45,9 @@ afterAll(async () => {
 describe("row-level security between tenants", () => {
   it("connects as a role that is neither superuser nor exempt from row security", async () => {
     const role = await sql<{ current_user: string; rolsuper: boolean; rolbypassrls: boolean }>`
-      select current_user, r.rolsuper, r.rolbypassrls from pg_roles r where r.rolname = current_user`.execute(database.app);
+      select current_user, r.rolsuper, r.rolbypassrls from pg_roles r where r.rolname = current_user`.execute(
+      database.app,
+    );
     expect(role.rows[0]).toEqual({ current_user: "prapti_app", rolsuper: false, rolbypassrls: false });
   });
 
@@ -54,9 +56,13 @@ describe("row-level security between tenants", () => {
       sql<{ tenant_id: string }>`select tenant_id from memberships`.execute(trx),
     );
     expect(seen.rows.map((row) => row.tenant_id)).toEqual([tenantA]);
-    const tenants = await withTenant(database.app, tenantA, (trx) => sql<{ id: string }>`select id from tenants`.execute(trx));
+    const tenants = await withTenant(database.app, tenantA, (trx) =>
+      sql<{ id: string }>`select id from tenants`.execute(trx),
+    );
     expect(tenants.rows.map((row) => row.id)).toEqual([tenantA]);
-    const users = await withTenant(database.app, tenantA, (trx) => sql<{ email: string }>`select email from users`.execute(trx));
+    const users = await withTenant(database.app, tenantA, (trx) =>
+      sql<{ email: string }>`select email from users`.execute(trx),
+    );
     expect(users.rows.map((row) => row.email)).toEqual(["owner@asha.example"]);
   });
 
@@ -76,21 +82,33 @@ describe("row-level security between tenants", () => {
       sql`delete from memberships where tenant_id = ${tenantB}`.execute(trx),
     );
     expect(Number(deletedMemberships.numAffectedRows)).toBe(0);
-    const deletedTenant = await withTenant(database.app, tenantA, (trx) => sql`delete from tenants where id = ${tenantB}`.execute(trx));
+    const deletedTenant = await withTenant(database.app, tenantA, (trx) =>
+      sql`delete from tenants where id = ${tenantB}`.execute(trx),
+    );
     expect(Number(deletedTenant.numAffectedRows)).toBe(0);
-    const stillThere = await database.owner.selectFrom("memberships").selectAll().where("tenant_id", "=", tenantB).execute();
+    const stillThere = await database.owner
+      .selectFrom("memberships")
+      .selectAll()
+      .where("tenant_id", "=", tenantB)
+      .execute();
     expect(stillThere).toEqual([expect.objectContaining({ role: "owner", user_id: userOfB })]);
-    expect(await database.owner.selectFrom("tenants").select("id").where("id", "=", tenantB).executeTakeFirst()).toBeDefined();
+    expect(
+      await database.owner.selectFrom("tenants").select("id").where("id", "=", tenantB).executeTakeFirst(),
+    ).toBeDefined();
   });
 
   it("cannot write a row into another tenant", async () => {
     await expect(
       withTenant(database.app, tenantA, (trx) =>
-        sql`insert into memberships (tenant_id, user_id, role) values (${tenantB}, ${userOfB}, 'admin')`.execute(trx),
+        sql`insert into memberships (tenant_id, user_id, role) values (${tenantB}, ${userOfB}, 'admin')`.execute(
+          trx,
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      withTenant(database.app, tenantA, (trx) => sql`update memberships set tenant_id = ${tenantB}`.execute(trx)),
+      withTenant(database.app, tenantA, (trx) =>
+        sql`update memberships set tenant_id = ${tenantB}`.execute(trx),
+      ),
     ).rejects.toThrow(/row-level security/);
   });
 
@@ -101,9 +119,9 @@ describe("row-level security between tenants", () => {
 
   it("forgets the tenant when the unit of work ends", async () => {
     await withTenant(database.app, tenantA, async () => undefined);
-    const setting = await sql<{ tenant: string | null }>`select nullif(current_setting('app.tenant_id', true), '') as tenant`.execute(
-      database.app,
-    );
+    const setting = await sql<{
+      tenant: string | null;
+    }>`select nullif(current_setting('app.tenant_id', true), '') as tenant`.execute(database.app);
     expect(setting.rows[0]?.tenant ?? null).toBeNull();
   });
 });

@@ -140,7 +140,8 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
       })(input);
       return { workflowId: handle.workflowID };
     },
-    send: (workflowId, topic, message, idempotencyKey) => DBOS.send(workflowId, message, topic, idempotencyKey),
+    send: (workflowId, topic, message, idempotencyKey) =>
+      DBOS.send(workflowId, message, topic, idempotencyKey),
     getStatus,
     async cancel(workflowId) {
       await DBOS.cancelWorkflow(workflowId);
@@ -167,9 +168,9 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
  * An engine for processes that do not run workflows (the CLI): it enqueues by name onto the shared queue and
  * reads state, without launching DBOS, so it never takes over another process's work.
  */
-export async function connectEngineClient(options: { databaseUrl: string }): Promise<
-  WorkflowEngine & { close(): Promise<void> }
-> {
+export async function connectEngineClient(options: {
+  databaseUrl: string;
+}): Promise<WorkflowEngine & { close(): Promise<void> }> {
   const client = await DBOSClient.create({
     systemDatabaseUrl: options.databaseUrl,
     systemDatabaseSchemaName: ENGINE_SCHEMA,
@@ -194,7 +195,8 @@ export async function connectEngineClient(options: { databaseUrl: string }): Pro
       );
       return { workflowId: handle.workflowID };
     },
-    send: (workflowId, topic, message, idempotencyKey) => client.send(workflowId, message, topic, idempotencyKey),
+    send: (workflowId, topic, message, idempotencyKey) =>
+      client.send(workflowId, message, topic, idempotencyKey),
     getStatus,
     cancel: (workflowId) => client.cancelWorkflow(workflowId),
     async resume(workflowId) {

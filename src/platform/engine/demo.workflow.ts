@@ -12,7 +12,9 @@ export interface DemoWorkflowInput {
  * Two steps around a durable sleep. Each step records one row, so a crash test can count that every step ran
  * exactly once even when the process died during the sleep.
  */
-export function createDemoWorkflow(deps: { db: Kysely<DB> }): WorkflowRegistration<DemoWorkflowInput, { steps: string[] }> {
+export function createDemoWorkflow(deps: {
+  db: Kysely<DB>;
+}): WorkflowRegistration<DemoWorkflowInput, { steps: string[] }> {
   const recordStep = async (workflowId: string, executorId: string, step: string): Promise<void> => {
     await deps.db
       .insertInto("engine_demo_step_runs")

@@ -1,13 +1,7 @@
 /** The durable engine as the rest of Prapti sees it; DBOS Transact is one implementation. */
 
 export type EngineWorkflowStatus =
-  | "pending"
-  | "enqueued"
-  | "delayed"
-  | "success"
-  | "error"
-  | "cancelled"
-  | "max_recovery_attempts_exceeded";
+  "pending" | "enqueued" | "delayed" | "success" | "error" | "cancelled" | "max_recovery_attempts_exceeded";
 
 export interface EngineWorkflowInfo {
   workflowId: string;

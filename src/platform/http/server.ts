@@ -23,18 +23,19 @@ export function createHttpServer(options: CreateHttpServerOptions) {
   app.get("/healthz", async () => ({ status: "ok" }));
 
   app.get("/readyz", async (_request, reply) => {
-    const results = await Promise.all(
+    const checks: Record<string, { ok: boolean; error?: string }> = {};
+    await Promise.all(
       options.readinessChecks.map(async (readiness) => {
         try {
           await readiness.check();
-          return [readiness.name, { ok: true }] as const;
+          checks[readiness.name] = { ok: true };
         } catch (error) {
-          return [readiness.name, { ok: false, error: (error as Error).message }] as const;
+          checks[readiness.name] = { ok: false, error: (error as Error).message };
         }
       }),
     );
-    const ready = results.every(([, result]) => result.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+    const ready = Object.values(checks).every((result) => result.ok);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });
 
   return app;

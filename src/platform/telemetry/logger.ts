@@ -4,8 +4,13 @@ export function createLogger(options: { level: string; pretty?: boolean }): Logg
   const pretty = options.pretty ?? process.stdout.isTTY;
   return pino({
     level: options.level,
-    redact: { paths: ["req.headers.authorization", "req.headers.cookie", "*.password", "*.secret"], censor: "****" },
-    ...(pretty ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss" } } } : {}),
+    redact: {
+      paths: ["req.headers.authorization", "req.headers.cookie", "*.password", "*.secret"],
+      censor: "****",
+    },
+    ...(pretty
+      ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss" } } }
+      : {}),
   });
 }
 
