@@ -5,5 +5,8 @@ const directoryOf = (relative: string) => fileURLToPath(new URL(relative, import
 
 /** Every migration folder, in the order they apply: platform first, then each module's own tables. */
 export function migrationSources(): MigrationSource[] {
-  return [{ scope: "platform", directory: directoryOf("../platform/db/migrations/") }];
+  return [
+    { scope: "platform", directory: directoryOf("../platform/db/migrations/") },
+    { scope: "orchestration", directory: directoryOf("../orchestration/migrations/") },
+  ];
 }

@@ -34,9 +34,22 @@ export interface EngineDemoStepRunsTable {
   executor_id: string;
 }
 
+export interface EventOutboxTable {
+  sequence: Generated<bigint>;
+  id: string;
+  tenant_id: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  time: ColumnType<Date, Date | undefined, never>;
+  data: ColumnType<unknown, string, never>;
+  correlated_at: ColumnType<Date | null, never, Date | null>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   engine_demo_step_runs: EngineDemoStepRunsTable;
+  event_outbox: EventOutboxTable;
 }
