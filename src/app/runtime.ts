@@ -65,7 +65,7 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     cleanups.push(() => engine.shutdown({ graceMs: config.shutdownGraceMs }));
     logger.info({ executorId: engine.executorId, role }, "durable engine launched");
 
-    const http = createHttpServer({
+    const http = await createHttpServer({
       logger,
       readinessChecks: [
         { name: "database", check: async () => void (await databaseVersion(database.app)) },
