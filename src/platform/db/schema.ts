@@ -46,10 +46,25 @@ export interface EventOutboxTable {
   correlated_at: ColumnType<Date | null, never, Date | null>;
 }
 
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  principal: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number | null;
+  response_body: string | null;
+  response_headers: ColumnType<unknown, string | null, string | null>;
+  created_at: ColumnType<Date, never, never>;
+  completed_at: Date | null;
+}
+
 export interface DB {
   tenants: TenantsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   engine_demo_step_runs: EngineDemoStepRunsTable;
   event_outbox: EventOutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

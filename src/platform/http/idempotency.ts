@@ -1,0 +1,151 @@
+import { createHash } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Kysely } from "kysely";
+import { AppError } from "../../kernel/app-error.ts";
+import { withTenant } from "../db/database.ts";
+import type { DB } from "../db/schema.ts";
+import { sendProblem } from "./problem.ts";
+
+export interface IdempotencyScope {
+  tenantId: string;
+  /** Who sent the request (user or API key): keys are per sender, so two senders never collide. */
+  principal: string;
+}
+
+interface PendingRecord {
+  scope: IdempotencyScope;
+  key: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idempotency?: PendingRecord;
+  }
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+function requestHash(request: FastifyRequest): string {
+  return createHash("sha256")
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest("hex");
+}
+
+/**
+ * Honours `Idempotency-Key` on every POST: the first request with a key runs and its response is stored;
+ * a retry with the same key and the same request gets the stored response; the same key with a different
+ * request is refused; a retry while the first is still running gets 409. Failed (5xx) attempts are forgotten
+ * so they can be retried.
+ */
+export function registerIdempotency(
+  app: FastifyInstance,
+  options: { db: Kysely<DB>; scopeOf(request: FastifyRequest): IdempotencyScope | undefined },
+): void {
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.method !== "POST") return;
+    const header = request.headers["idempotency-key"];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key || !KEY_PATTERN.test(key)) {
+      return sendProblem(
+        reply,
+        AppError.invalidInput([
+          { field: "headers.idempotency-key", reason: "must be 1-200 visible ASCII characters" },
+        ]),
+        request,
+      );
+    }
+    const scope = options.scopeOf(request);
+    if (!scope) return;
+    const hash = requestHash(request);
+    const outcome = await withTenant(options.db, scope.tenantId, async (trx) => {
+      const inserted = await trx
+        .insertInto("idempotency_keys")
+        .values({
+          tenant_id: scope.tenantId,
+          principal: scope.principal,
+          key,
+          method: request.method,
+          path: request.url,
+          request_hash: hash,
+        })
+        .onConflict((conflict) => conflict.columns(["tenant_id", "principal", "key"]).doNothing())
+        .returning("key")
+        .executeTakeFirst();
+      if (inserted) return { kind: "first" as const };
+      const existing = await trx
+        .selectFrom("idempotency_keys")
+        .selectAll()
+        .where("principal", "=", scope.principal)
+        .where("key", "=", key)
+        .executeTakeFirstOrThrow();
+      return { kind: "seen" as const, existing };
+    });
+    if (outcome.kind === "first") {
+      request.idempotency = { scope, key };
+      return;
+    }
+    const { existing } = outcome;
+    if (existing.request_hash !== hash) {
+      return sendProblem(
+        reply,
+        AppError.invalidInput(
+          [{ field: "headers.idempotency-key", reason: "was already used for a different request" }],
+          "this Idempotency-Key was already used for a different request",
+        ),
+        request,
+      );
+    }
+    if (existing.status_code === null) {
+      return sendProblem(
+        reply,
+        AppError.conflict("a request with this Idempotency-Key is still being processed"),
+        request,
+      );
+    }
+    const headers = (existing.response_headers ?? {}) as Record<string, string>;
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    return reply
+      .status(existing.status_code)
+      .header("idempotent-replayed", "true")
+      .send(existing.response_body ?? "");
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const pending = request.idempotency;
+    if (!pending) return payload;
+    const forget = reply.statusCode >= 500;
+    await withTenant(options.db, pending.scope.tenantId, async (trx) => {
+      if (forget) {
+        await trx
+          .deleteFrom("idempotency_keys")
+          .where("principal", "=", pending.scope.principal)
+          .where("key", "=", pending.key)
+          .execute();
+        return;
+      }
+      const contentType = reply.getHeader("content-type");
+      const location = reply.getHeader("location");
+      await trx
+        .updateTable("idempotency_keys")
+        .set({
+          status_code: reply.statusCode,
+          response_body:
+            typeof payload === "string"
+              ? payload
+              : payload === null || payload === undefined
+                ? ""
+                : JSON.stringify(payload),
+          response_headers: JSON.stringify({
+            ...(contentType ? { "content-type": String(contentType) } : {}),
+            ...(location ? { location: String(location) } : {}),
+          }),
+          completed_at: new Date(),
+        })
+        .where("principal", "=", pending.scope.principal)
+        .where("key", "=", pending.key)
+        .execute();
+    });
+    return payload;
+  });
+}
