@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
+import type { AppError } from "../../kernel/app-error.ts";
 import { decodeCursor, encodeCursor, listQuerySchema, toPage } from "./pagination.ts";
 import { etagOf, requireIfMatch } from "./etag.ts";
 
