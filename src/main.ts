@@ -8,6 +8,7 @@ import { DEMO_WORKFLOW } from "./platform/engine/demo.workflow.ts";
 import { createLogger, silenceKnownDependencyWarnings } from "./platform/telemetry/logger.ts";
 import { migrationSources } from "./app/migration-sources.ts";
 import { openDatabaseUrl, startPrapti } from "./app/runtime.ts";
+import { registerWorkflowCommands } from "./app/workflow.commands.ts";
 
 /** A failure the user can act on: printed as one line, exit code as given. */
 class CliFailure extends Error {
@@ -197,6 +198,8 @@ export function buildCli(): Command {
         }
       }),
     );
+
+  registerWorkflowCommands(program, (work) => withDatabaseUrl(work));
 
   return program;
 }

@@ -6,7 +6,12 @@ import { migrate } from "../platform/db/migrator.ts";
 import { launchDbosEngine, type EngineRole, type LaunchedEngine } from "../platform/engine/dbos-engine.ts";
 import { createDemoWorkflow } from "../platform/engine/demo.workflow.ts";
 import { createHttpServer, type HttpServer } from "../platform/http/server.ts";
+import { EventTypeRegistry } from "../platform/events/event-outbox.ts";
+import type { WorkflowEngine } from "../platform/engine/workflow-engine.ts";
+import type { Workflow } from "../orchestration/dsl/workflow.types.ts";
+import { interpretWorkflow } from "../orchestration/runtime/workflow.interpreter.ts";
 import { seedDemoData } from "./demo-data.ts";
+import { createHub, type FunctionCatalog, type Hub } from "./hub.ts";
 import { migrationSources } from "./migration-sources.ts";
 
 export interface RunningPrapti {
@@ -14,6 +19,7 @@ export interface RunningPrapti {
   databaseUrl: string;
   database: Database;
   engine: LaunchedEngine;
+  hub: Hub;
   http: HttpServer;
   stop(): Promise<void>;
 }
@@ -55,15 +61,35 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     logger.info(`PostgreSQL ${await databaseVersion(database.owner)}`);
     if (options.seedDemo) await seedDemoData({ db: database.owner, logger });
 
+    // The hub is built before the engine launches (the engine needs its workflows), and reaches it later.
+    const launched: { engine?: WorkflowEngine } = {};
+    const hub = createHub({
+      database,
+      engine: () => {
+        if (!launched.engine) throw new Error("the engine is not launched yet");
+        return launched.engine;
+      },
+      events: new EventTypeRegistry(),
+      functions: noFunctions,
+      interpret: ({ workflow, input, instanceId, host }) =>
+        interpretWorkflow({ workflow: workflow as unknown as Workflow, input, instanceId, host }),
+      logger,
+      parkThresholdMs: config.parkThresholdMs,
+    });
     const engine = await launchDbosEngine({
       databaseUrl: url,
       executorId: config.executorId,
       role,
-      workflows: [createDemoWorkflow({ db: database.app })],
+      workflows: [createDemoWorkflow({ db: database.app }), hub.orchestrator.executeRegistration],
       logLevel: config.logLevel,
     });
+    launched.engine = engine;
     cleanups.push(() => engine.shutdown({ graceMs: config.shutdownGraceMs }));
     logger.info({ executorId: engine.executorId, role }, "durable engine launched");
+    if (role !== "api") {
+      const stopSweeper = hub.orchestrator.startSweeper();
+      cleanups.push(stopSweeper);
+    }
 
     const http = await createHttpServer({
       logger,
@@ -88,6 +114,7 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       databaseUrl: url,
       database,
       engine,
+      hub,
       http,
       stop() {
         stopping ??= runCleanups(cleanups, logger);
@@ -109,3 +136,9 @@ async function runCleanups(cleanups: (() => Promise<void>)[], logger: Logger): P
     }
   }
 }
+
+/** Until modules register their actions, no custom function is known. */
+const noFunctions: FunctionCatalog = {
+  has: () => false,
+  call: () => Promise.reject(new Error("no module actions are registered")),
+};

@@ -12,7 +12,7 @@ export type HubDatabase = Kysely<DB & OrchestrationTables>;
 /** What the registry needs from the DSL layer: a full validation of a document's text. */
 export interface DocumentValidation {
   ok: boolean;
-  workflow?: { document: { namespace: string; name: string; version: string } } & Record<string, unknown>;
+  workflow?: { document: { namespace: string; name: string; version: string } };
   errors: { path: string; message: string }[];
   warnings: { path: string; message: string }[];
 }
@@ -21,7 +21,7 @@ export interface DefinitionRegistryDeps {
   db: Kysely<DB>;
   validate(text: string): DocumentValidation;
   /** Features the runtime refuses to execute; publishing a definition that uses one is refused. */
-  unsupportedFeatures(workflow: Record<string, unknown>): string[];
+  unsupportedFeatures(workflow: unknown): string[];
 }
 
 export interface DefinitionSummary {

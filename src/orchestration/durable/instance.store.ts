@@ -23,6 +23,7 @@ export interface InstanceRecord {
   output: unknown;
   error: unknown;
   execution: number;
+  parentInstanceId: string | null;
   suspendRequested: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -58,6 +59,7 @@ function toRecord(row: {
   output: unknown;
   error: unknown;
   execution: number;
+  parent_instance_id: string | null;
   suspend_requested: boolean;
   created_at: Date;
   updated_at: Date;
@@ -75,6 +77,7 @@ function toRecord(row: {
     output: row.output,
     error: row.error,
     execution: row.execution,
+    parentInstanceId: row.parent_instance_id,
     suspendRequested: row.suspend_requested,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -181,7 +184,6 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
           .selectFrom("workflow_task_history")
           .selectAll()
           .where("instance_id", "=", instanceId)
-          .orderBy("execution")
           .orderBy("sequence")
           .execute(),
       );
@@ -493,7 +495,7 @@ async function insertHistory(
         execution,
       })),
     )
-    .onConflict((conflict) => conflict.columns(["instance_id", "execution", "sequence"]).doNothing())
+    .onConflict((conflict) => conflict.columns(["instance_id", "sequence"]).doNothing())
     .execute();
 }
 

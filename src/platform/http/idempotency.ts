@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
 import { AppError } from "../../kernel/app-error.ts";
 import { withTenant } from "../db/database.ts";
 import type { DB } from "../db/schema.ts";
 import { sendProblem } from "./problem.ts";
+import type { HttpServer } from "./server.ts";
 
 export interface IdempotencyScope {
   tenantId: string;
@@ -38,7 +39,7 @@ function requestHash(request: FastifyRequest): string {
  * so they can be retried.
  */
 export function registerIdempotency(
-  app: FastifyInstance,
+  app: HttpServer,
   options: { db: Kysely<DB>; scopeOf(request: FastifyRequest): IdempotencyScope | undefined },
 ): void {
   app.addHook("preHandler", async (request, reply) => {

@@ -1,0 +1,346 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Logger } from "pino";
+import { AppError } from "../../kernel/app-error.ts";
+import { withTenant } from "../../platform/db/database.ts";
+import type { DB } from "../../platform/db/schema.ts";
+import type { WorkflowEngine, WorkflowRegistration } from "../../platform/engine/workflow-engine.ts";
+import type { DefinitionRegistry } from "../definitions/definition.registry.ts";
+import type { OrchestrationTables } from "../store/orchestration.tables.ts";
+import type {
+  EmitRequest,
+  FunctionCallRequest,
+  HttpRequest,
+  HttpResponse,
+  RuntimeHost,
+} from "../runtime/runtime-host.port.ts";
+import { createCorrelationStore } from "./correlation.store.ts";
+import { createDurableHost } from "./durable.host.ts";
+import { dispatchPendingEvents } from "./event.dispatcher.ts";
+import { createInstanceStore, type InstanceRecord } from "./instance.store.ts";
+
+export const EXECUTE_WORKFLOW = "orchestration.execute";
+
+/** How an interpreter run ended; `parked` runs never reach this (the execution lets go first). */
+export interface InterpreterOutcome {
+  status: "completed" | "faulted" | "cancelled";
+  output?: unknown;
+  error?: unknown;
+}
+
+/** The interpreter as the orchestrator uses it: a deterministic run of one instance on a host. */
+export type Interpret = (input: {
+  workflow: Record<string, unknown>;
+  input: unknown;
+  instanceId: string;
+  host: RuntimeHost;
+}) => Promise<InterpreterOutcome>;
+
+export interface OrchestratorDeps {
+  db: Kysely<DB>;
+  owner: Kysely<DB>;
+  engine: () => WorkflowEngine;
+  definitions: DefinitionRegistry;
+  interpret: Interpret;
+  logger: Logger;
+  parkThresholdMs: number;
+  clock?: () => number;
+  fetch?: (request: HttpRequest) => Promise<HttpResponse>;
+  callFunction(request: FunctionCallRequest & { tenantId: string }): Promise<unknown>;
+  emit(request: EmitRequest & { tenantId: string }): Promise<void>;
+}
+
+interface ExecuteInput {
+  tenantId: string;
+  instanceId: string;
+  execution: number;
+}
+
+const executionId = (instanceId: string, execution: number) => `${instanceId}#${execution}`;
+
+async function fetchOverHttp(request: HttpRequest): Promise<HttpResponse> {
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    signal: request.signal,
+    redirect: "follow",
+  });
+  const body = Buffer.from(await response.arrayBuffer());
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: Object.fromEntries(
+      [...response.headers.entries()].map(([name, value]) => [name.toLowerCase(), value]),
+    ),
+    bodyBase64: body.toString("base64"),
+  };
+}
+
+/**
+ * The hub's runtime: starts instances of published definitions, runs each execution of an instance as a
+ * durable engine workflow on the interpreter, parks and wakes instances, and lets people steer them.
+ */
+export function createOrchestrator(deps: OrchestratorDeps) {
+  const store = createInstanceStore({ db: deps.db, owner: deps.owner });
+  const correlations = createCorrelationStore({ db: deps.db });
+  const now = deps.clock ?? (() => Date.now());
+
+  async function enqueue(tenantId: string, instanceId: string, execution: number): Promise<void> {
+    await deps.engine().start<ExecuteInput>(
+      EXECUTE_WORKFLOW,
+      { tenantId, instanceId, execution },
+      {
+        workflowId: executionId(instanceId, execution),
+      },
+    );
+  }
+
+  async function startSubflow(request: {
+    tenantId: string;
+    parentInstanceId: string;
+    namespace: string;
+    name: string;
+    version: string;
+    input: unknown;
+    key: string;
+  }): Promise<string> {
+    const definition = await deps.definitions.get({
+      tenantId: request.tenantId,
+      namespace: request.namespace,
+      name: request.name,
+      version: request.version,
+    });
+    const { instance, created } = await store.create({
+      tenantId: request.tenantId,
+      namespace: definition.namespace,
+      name: definition.name,
+      version: definition.version,
+      businessKey: `subflow:${request.key}`,
+      input: request.input,
+      parentInstanceId: request.parentInstanceId,
+    });
+    if (created) await enqueue(request.tenantId, instance.id, instance.execution);
+    return instance.id;
+  }
+
+  async function subflowOutcome(tenantId: string, childId: string) {
+    const child = await store.get(tenantId, childId);
+    if (child.status === "completed") return { ok: true as const, output: child.output };
+    if (child.status === "faulted" || child.status === "cancelled") {
+      return {
+        ok: false as const,
+        error: child.error ?? { status: 500, title: `sub-workflow ${child.status}` },
+      };
+    }
+    return undefined;
+  }
+
+  async function execute(input: ExecuteInput): Promise<{ outcome: string }> {
+    const instance = await store.get(input.tenantId, input.instanceId);
+    if (
+      instance.execution !== input.execution ||
+      ["completed", "faulted", "cancelled"].includes(instance.status)
+    ) {
+      return { outcome: "stale" };
+    }
+    const definition = await deps.definitions.get({
+      tenantId: input.tenantId,
+      namespace: instance.namespace,
+      name: instance.name,
+      version: instance.version,
+    });
+    const journal = await store.loadJournal(input.tenantId, input.instanceId);
+    if (instance.status !== "running") {
+      await store.setStatus({
+        tenantId: input.tenantId,
+        instanceId: input.instanceId,
+        execution: input.execution,
+        status: "running",
+      });
+    }
+    const durable = createDurableHost({
+      tenantId: input.tenantId,
+      instanceId: input.instanceId,
+      execution: input.execution,
+      journal,
+      store,
+      correlations,
+      parkThresholdMs: deps.parkThresholdMs,
+      now,
+      random: Math.random,
+      fetch: deps.fetch ?? fetchOverHttp,
+      callFunction: (request) => deps.callFunction(request),
+      emit: (request) => deps.emit(request),
+      startSubflow,
+      subflowOutcome,
+    });
+    try {
+      const result = await Promise.race([
+        deps.interpret({
+          workflow: definition.document,
+          input: instance.input,
+          instanceId: instance.id,
+          host: durable.host,
+        }),
+        durable.parked.then((decision) => ({ parked: decision })),
+      ]);
+      if ("parked" in result) return { outcome: `parked:${result.parked.reason}` };
+      await store.setStatus({
+        tenantId: input.tenantId,
+        instanceId: input.instanceId,
+        execution: input.execution,
+        status: result.status,
+        ...(result.output === undefined ? {} : { output: result.output }),
+        ...(result.error === undefined ? {} : { error: result.error }),
+        history: durable.takeHistory(),
+      });
+      if (instance.parentInstanceId) await wakeParent(input.tenantId, instance.parentInstanceId);
+      return { outcome: result.status };
+    } finally {
+      durable.finish();
+    }
+  }
+
+  async function wakeParent(tenantId: string, parentId: string): Promise<void> {
+    const woken = await store.unpark({ tenantId, instanceId: parentId, reasons: ["event", "timer"] });
+    if (woken) await enqueue(tenantId, parentId, woken.execution);
+  }
+
+  const executeRegistration: WorkflowRegistration<ExecuteInput, { outcome: string }> = {
+    name: EXECUTE_WORKFLOW,
+    run: (_context, input) => execute(input),
+  };
+
+  return {
+    store,
+    executeRegistration,
+
+    /**
+     * Starts an instance of the current (or a given) version of a definition. With a business key, starting
+     * twice returns the first instance.
+     */
+    async start(input: {
+      tenantId: string;
+      namespace: string;
+      name: string;
+      version?: string;
+      input: unknown;
+      businessKey?: string;
+    }): Promise<{ instance: InstanceRecord; created: boolean }> {
+      const definition = await deps.definitions.resolveForStart(input);
+      const result = await store.create({
+        tenantId: input.tenantId,
+        namespace: definition.namespace,
+        name: definition.name,
+        version: definition.version,
+        input: input.input ?? {},
+        ...(input.businessKey ? { businessKey: input.businessKey } : {}),
+        id: randomUUID(),
+      });
+      if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution);
+      return result;
+    },
+
+    async cancel(tenantId: string, instanceId: string): Promise<InstanceRecord> {
+      return store.cancel(tenantId, instanceId);
+    },
+
+    async suspend(tenantId: string, instanceId: string): Promise<InstanceRecord> {
+      return store.requestSuspend(tenantId, instanceId);
+    },
+
+    async resume(tenantId: string, instanceId: string): Promise<InstanceRecord> {
+      const instance = await store.get(tenantId, instanceId);
+      if (instance.status !== "suspended" && !instance.suspendRequested) {
+        throw AppError.conflict(`workflow instance ${instanceId} is not suspended (${instance.status})`);
+      }
+      const woken = await store.unpark({ tenantId, instanceId, reasons: ["suspended"] });
+      if (woken) await enqueue(tenantId, instanceId, woken.execution);
+      else {
+        await withTenant(deps.db, tenantId, (trx) =>
+          trx
+            .withTables<OrchestrationTables>()
+            .updateTable("workflow_instances")
+            .set({ suspend_requested: false, updated_at: new Date() })
+            .where("id", "=", instanceId)
+            .execute(),
+        );
+      }
+      return store.get(tenantId, instanceId);
+    },
+
+    /** Runs a faulted instance again from the task that failed: successful effects replay, failed ones re-run. */
+    async retry(tenantId: string, instanceId: string): Promise<InstanceRecord> {
+      const execution = await withTenant(deps.db, tenantId, async (trx) => {
+        const hub = trx.withTables<OrchestrationTables>();
+        const instance = await hub
+          .selectFrom("workflow_instances")
+          .select(["status", "error"])
+          .where("id", "=", instanceId)
+          .executeTakeFirst();
+        if (!instance) throw AppError.notFound("workflow instance", instanceId);
+        if (instance.status !== "faulted")
+          throw AppError.conflict(`workflow instance ${instanceId} is not faulted (${instance.status})`);
+        // Forget what the failed task recorded (and any failed effect), so it runs again; the rest replays.
+        const failedTask = (instance.error as { instance?: unknown } | null)?.instance;
+        await hub
+          .deleteFrom("workflow_journal")
+          .where("instance_id", "=", instanceId)
+          .where((eb) =>
+            eb.or([
+              eb(sql<string>`result -> 'value' ->> 'ok'`, "=", "false"),
+              ...(typeof failedTask === "string" && failedTask.startsWith("/")
+                ? [eb("effect_key", "like", `%:${instanceId}:${failedTask.replace(/[\\%_]/g, "\\$&")}%`)]
+                : []),
+            ]),
+          )
+          .execute();
+        return undefined;
+      }).then(() => store.nextExecution({ tenantId, instanceId, fromStatus: ["faulted"] }));
+      await enqueue(tenantId, instanceId, execution);
+      return store.get(tenantId, instanceId);
+    },
+
+    /** Wakes parked instances whose time has come and delivers new events to waiting ones. */
+    async sweep(limit = 500): Promise<{ woken: number; dispatched: number }> {
+      const due = await store.claimDue({ now: new Date(now()), limit });
+      for (const claim of due) await enqueue(claim.tenantId, claim.instanceId, claim.execution);
+      const dispatch = await dispatchPendingEvents({ owner: deps.owner, limit });
+      for (const target of dispatch.woken) {
+        const woken = await store.unpark({
+          tenantId: target.tenantId,
+          instanceId: target.instanceId,
+          reasons: ["event", "timer"],
+        });
+        if (woken) await enqueue(target.tenantId, target.instanceId, woken.execution);
+      }
+      return { woken: due.length, dispatched: dispatch.dispatched };
+    },
+
+    /** Runs the sweep in the background until stopped; several workers may run it at once. */
+    startSweeper(intervalMs = 1_000): () => Promise<void> {
+      let stopped = false;
+      let running: Promise<void> = Promise.resolve();
+      const tick = async () => {
+        if (stopped) return;
+        try {
+          let result = await this.sweep();
+          while (!stopped && (result.woken >= 500 || result.dispatched >= 500)) result = await this.sweep();
+        } catch (error) {
+          deps.logger.error({ err: error }, "workflow sweep failed");
+        }
+      };
+      const timer = setInterval(() => {
+        running = running.then(tick);
+      }, intervalMs);
+      return async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+      };
+    },
+  };
+}
+
+export type Orchestrator = ReturnType<typeof createOrchestrator>;
