@@ -7,6 +7,11 @@ const directoryOf = (relative: string) => fileURLToPath(new URL(relative, import
 export function migrationSources(): MigrationSource[] {
   return [
     { scope: "platform", directory: directoryOf("../platform/db/migrations/") },
+    { scope: "events", directory: directoryOf("../platform/events/migrations/") },
+    { scope: "auth", directory: directoryOf("../platform/auth/migrations/") },
+    { scope: "audit", directory: directoryOf("../platform/audit/migrations/") },
+    { scope: "customers", directory: directoryOf("../modules/customers/migrations/") },
+    { scope: "invoicing", directory: directoryOf("../modules/invoicing/migrations/") },
     { scope: "orchestration", directory: directoryOf("../orchestration/migrations/") },
   ];
 }

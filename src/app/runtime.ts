@@ -6,7 +6,14 @@ import { migrate } from "../platform/db/migrator.ts";
 import { launchDbosEngine, type EngineRole, type LaunchedEngine } from "../platform/engine/dbos-engine.ts";
 import { createDemoWorkflow } from "../platform/engine/demo.workflow.ts";
 import { createHttpServer, type HttpServer } from "../platform/http/server.ts";
-import { EventTypeRegistry } from "../platform/events/event-outbox.ts";
+import { createModuleGateway, type ModuleGateway } from "../orchestration/gateway/module.gateway.ts";
+import type { ModuleContext } from "../platform/modules/module.contract.ts";
+import { createMetrics, type PraptiMetrics } from "../platform/telemetry/metrics.ts";
+import { registerMetrics } from "../platform/telemetry/metrics.plugin.ts";
+import { buildActionCatalog, buildEventRegistry, MODULES } from "./modules.ts";
+import { createSecurityServices } from "../platform/auth/security.services.ts";
+import { resolveSecrets } from "../platform/crypto/secret.store.ts";
+import { registerApi } from "./api.ts";
 import type { WorkflowEngine } from "../platform/engine/workflow-engine.ts";
 import type { Workflow } from "../orchestration/dsl/workflow.types.ts";
 import { interpretWorkflow } from "../orchestration/runtime/workflow.interpreter.ts";
@@ -20,6 +27,8 @@ export interface RunningPrapti {
   database: Database;
   engine: LaunchedEngine;
   hub: Hub;
+  gateway: ModuleGateway;
+  metrics: PraptiMetrics;
   http: HttpServer;
   stop(): Promise<void>;
 }
@@ -59,7 +68,28 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     const database = createDatabase({ url, applicationName: `prapti-${role}` });
     cleanups.push(() => database.close());
     logger.info(`PostgreSQL ${await databaseVersion(database.owner)}`);
-    if (options.seedDemo) await seedDemoData({ db: database.owner, logger });
+
+    const security = createSecurityServices({
+      app: database.app,
+      owner: database.owner,
+      config: config.security,
+      secrets: await resolveSecrets({ dataDir: config.dataDir, security: config.security }),
+    });
+    const metrics = createMetrics();
+    const events = buildEventRegistry(MODULES);
+    const moduleContext: ModuleContext = { database, events, logger, now: () => Date.now() };
+    const catalog = buildActionCatalog(moduleContext, MODULES);
+    const gateway = createModuleGateway({ catalog, logger, metrics });
+    const functions: FunctionCatalog = {
+      has: (name) => catalog.get(name) !== undefined,
+      call: (request) =>
+        gateway.call(request.name, request.arguments, {
+          tenantId: request.tenantId,
+          actor: `workflow:${request.instanceId}`,
+          idempotencyKey: request.key,
+          signal: request.signal,
+        }),
+    };
 
     // The hub is built before the engine launches (the engine needs its workflows), and reaches it later.
     const launched: { engine?: WorkflowEngine } = {};
@@ -69,13 +99,15 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
         if (!launched.engine) throw new Error("the engine is not launched yet");
         return launched.engine;
       },
-      events: new EventTypeRegistry(),
-      functions: noFunctions,
+      events,
+      functions,
       interpret: ({ workflow, input, instanceId, host }) =>
         interpretWorkflow({ workflow: workflow as unknown as Workflow, input, instanceId, host }),
       logger,
       parkThresholdMs: config.parkThresholdMs,
     });
+    if (options.seedDemo) await seedDemoData({ database, events, security, logger, now: () => Date.now() });
+
     const engine = await launchDbosEngine({
       databaseUrl: url,
       executorId: config.executorId,
@@ -101,8 +133,17 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
             if (!(await engine.isReady())) throw new Error("engine not launched");
           },
         },
+        {
+          // Open breakers do not make the process unready (other modules still work); they are shown.
+          name: "gateway",
+          check: async () => gateway.health(),
+        },
       ],
     });
+    await registerMetrics(http, { metrics });
+    if (role !== "worker") {
+      registerApi({ app: http, security, database, events, modules: MODULES, moduleContext, hub, gateway });
+    }
     const listenUrl = await http.listen({ port: config.port, host: config.host });
     // Closing HTTP first stops new requests and waits for in-flight ones before the engine drains.
     cleanups.push(() => http.close());
@@ -115,6 +156,8 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       database,
       engine,
       hub,
+      gateway,
+      metrics,
       http,
       stop() {
         stopping ??= runCleanups(cleanups, logger);
@@ -136,9 +179,3 @@ async function runCleanups(cleanups: (() => Promise<void>)[], logger: Logger): P
     }
   }
 }
-
-/** Until modules register their actions, no custom function is known. */
-const noFunctions: FunctionCatalog = {
-  has: () => false,
-  call: () => Promise.reject(new Error("no module actions are registered")),
-};

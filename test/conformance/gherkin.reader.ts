@@ -91,7 +91,9 @@ export function parseFeature(source: string, fileName = "feature"): Feature {
       } else {
         fail(lineNumber, `'${kind}' is not supported by this reader`);
       }
-      previousKeyword = undefined;
+      // A scenario's first And/But continues the background's last step.
+      previousKeyword =
+        kind === "Scenario" || kind === "Example" ? background[background.length - 1]?.keyword : undefined;
       continue;
     }
 

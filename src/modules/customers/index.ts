@@ -89,3 +89,38 @@ export type {
   CustomerOptedOutPayload,
   CustomerUpdatedPayload,
 } from "./customer.events.ts";
+
+export { customersModule } from "./customers.module.ts";
+export { customersActions, CUSTOMER_PERMISSIONS, CUSTOMERS_ACTION_POLICY } from "./customers.actions.ts";
+export { registerCustomerRoutes } from "./customer.routes.ts";
+export { createCustomerService, CUSTOMER_EVENT_SOURCE } from "./customer.service.ts";
+export type {
+  CreateCustomerInput,
+  CustomerService,
+  CustomerServiceDeps,
+  FindCustomersInput,
+  ListCustomersQuery,
+  RecordConsentInput,
+} from "./customer.service.ts";
+export {
+  ZConsentHistoryEntry,
+  ZContactPermissionView,
+  ZCreateCustomerResult,
+  ZCustomerMatch,
+  ZCustomerView,
+  ZDuplicateOf,
+  ZExternalReference,
+  ZTdsProfileResult,
+} from "./customer.views.ts";
+export type {
+  ConsentHistoryEntry,
+  ContactPermissionView,
+  CreateCustomerResult,
+  CustomerMatch,
+  CustomerView,
+  DuplicateOf,
+  ExternalReference,
+  TdsProfileResult,
+} from "./customer.views.ts";
+export type { CommandMeta } from "./actor.ts";
+export { DEMO_CUSTOMERS, seedDemoCustomers } from "./customers.demo.ts";

@@ -151,24 +151,92 @@ export {
   INVOICING_EVENT_SCHEMAS,
   INVOICING_EVENT_TYPES,
   ZCreditNoteIssuedPayload,
+  ZDebitNoteIssuedPayload,
   ZInvoiceCancelledPayload,
+  ZInvoiceCreatedPayload,
+  ZInvoiceDisputeResolvedPayload,
   ZInvoiceDisputedPayload,
   ZInvoiceDueSoonPayload,
   ZInvoiceIssuedPayload,
   ZInvoiceOverduePayload,
   ZInvoicePaidPayload,
+  ZInvoicePartiallyPaidPayload,
+  ZInvoiceSettlementReversedPayload,
+  ZInvoiceUpdatedPayload,
+  ZInvoiceWrittenOffPayload,
   ZPaiseText,
   toPaiseText,
 } from "./invoice.events.ts";
 export type {
   CreditNoteIssuedPayload,
+  DebitNoteIssuedPayload,
   InvoiceCancelledPayload,
+  InvoiceCreatedPayload,
+  InvoiceDisputeResolvedPayload,
   InvoiceDisputedPayload,
   InvoiceDueSoonPayload,
   InvoiceIssuedPayload,
   InvoiceOverduePayload,
   InvoicePaidPayload,
+  InvoicePartiallyPaidPayload,
+  InvoiceSettlementReversedPayload,
+  InvoiceUpdatedPayload,
+  InvoiceWrittenOffPayload,
   InvoicingEvent,
   InvoicingEventType,
   PaiseText,
 } from "./invoice.events.ts";
+
+export { invoicingModule } from "./invoicing.module.ts";
+export { INVOICING_ACTION_POLICY, INVOICING_PERMISSIONS, invoicingActions } from "./invoicing.actions.ts";
+export { registerInvoiceRoutes } from "./invoice.routes.ts";
+export { createInvoicingServices } from "./invoicing.services.ts";
+export type { InvoicingServices } from "./invoicing.services.ts";
+export { createInvoiceService } from "./invoice.service.ts";
+export type { InvoiceService, ListInvoicesQuery } from "./invoice.service.ts";
+export { createSettlementService, REVERSAL_SUFFIX } from "./invoice-settlement.service.ts";
+export type { ApplySettlementCommand, SettlementService } from "./invoice-settlement.service.ts";
+export { createDueService } from "./invoice-due.service.ts";
+export type { DueService, ListDueQuery } from "./invoice-due.service.ts";
+export { createDocumentService } from "./invoice-documents.service.ts";
+export type { DocumentService, RenderedPdf } from "./invoice-documents.service.ts";
+export { INVOICING_EVENT_SOURCE } from "./invoicing.unit-of-work.ts";
+export type { InvoicingDeps } from "./invoicing.unit-of-work.ts";
+export type { CommandMeta } from "./actor.ts";
+export {
+  ZApplySettlementInput,
+  ZApplySettlementResult,
+  ZCreateInvoiceResult,
+  ZDueInvoice,
+  ZEinvoiceView,
+  ZInvoiceDraftChanges,
+  ZInvoiceDraftInput,
+  ZInvoiceView,
+  ZIssueNoteResult,
+  ZMarkOverdueResult,
+  ZNoteInput,
+  ZNoteView,
+  ZSettingsInput,
+  ZSettingsView,
+  ZSettlementView,
+  ZVerificationView,
+} from "./invoice.views.ts";
+export type {
+  ApplySettlementInput,
+  ApplySettlementResult,
+  CreateInvoiceResult,
+  DueInvoice,
+  EinvoiceView,
+  InvoiceDraftChanges,
+  InvoiceDraftInput,
+  InvoiceView,
+  IssueNoteResult,
+  MarkOverdueResult,
+  NoteView,
+  NoteWireInput,
+  SettingsInput,
+  SettingsView,
+  SettlementView,
+  VerificationView,
+} from "./invoice.views.ts";
+export { DEMO_SUPPLIER, seedDemoInvoicing } from "./invoicing.demo.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Paise } from "../../kernel/money.ts";
-import { CANCELLATION_REASONS, NOTE_REASONS, SUPPLY_TYPES } from "./invoice.schemas.ts";
+import { CANCELLATION_REASONS, INVOICE_STATUSES, NOTE_REASONS, SUPPLY_TYPES } from "./invoice.schemas.ts";
 
 /**
  * Events of the invoicing module. Payloads are wire format: money is a string of integer paise ("11800000") so that
@@ -14,6 +14,13 @@ export const INVOICING_EVENT_TYPES = {
   paid: "invoice.paid",
   cancelled: "invoice.cancelled",
   creditNoteIssued: "credit-note.issued",
+  created: "invoice.created",
+  updated: "invoice.updated",
+  partiallyPaid: "invoice.partially-paid",
+  settlementReversed: "invoice.settlement-reversed",
+  writtenOff: "invoice.written-off",
+  disputeResolved: "invoice.dispute-resolved",
+  debitNoteIssued: "debit-note.issued",
 } as const;
 export type InvoicingEventType = (typeof INVOICING_EVENT_TYPES)[keyof typeof INVOICING_EVENT_TYPES];
 
@@ -83,6 +90,15 @@ export const ZInvoicePaidPayload = z.object({
   /** Settled by a payment, or by a credit note covering what was left. */
   settledBy: z.enum(["payment", "credit-note"]),
   paidAt: ZTimestamp,
+  /**
+   * When settled through invoicing.apply-settlement: the parts of `paidPaise` (cash received, income-tax TDS and
+   * GST TDS withheld, a small difference written off) and the settlement's reference.
+   */
+  cashPaise: ZPaiseText.optional(),
+  tdsPaise: ZPaiseText.optional(),
+  gstTdsPaise: ZPaiseText.optional(),
+  writeOffPaise: ZPaiseText.optional(),
+  settlementReference: z.string().min(1).optional(),
 });
 export type InvoicePaidPayload = z.output<typeof ZInvoicePaidPayload>;
 
@@ -109,6 +125,83 @@ export const ZCreditNoteIssuedPayload = z.object({
 });
 export type CreditNoteIssuedPayload = z.output<typeof ZCreditNoteIssuedPayload>;
 
+export const ZInvoiceCreatedPayload = z.object({
+  ...invoiceRef,
+  issueDate: ZDate,
+  dueDate: ZDate.nullable(),
+  totalPaise: ZPaiseText,
+  createdAt: ZTimestamp,
+});
+export type InvoiceCreatedPayload = z.output<typeof ZInvoiceCreatedPayload>;
+
+export const ZInvoiceUpdatedPayload = z.object({
+  ...invoiceRef,
+  /** Top-level fields whose value changed, e.g. ["lines", "dueDate"]. */
+  changedFields: z.array(z.string().min(1)).min(1),
+  version: z.int().min(2),
+  updatedAt: ZTimestamp,
+});
+export type InvoiceUpdatedPayload = z.output<typeof ZInvoiceUpdatedPayload>;
+
+const settlementParts = {
+  cashPaise: ZPaiseText,
+  tdsPaise: ZPaiseText,
+  gstTdsPaise: ZPaiseText,
+  writeOffPaise: ZPaiseText,
+};
+
+export const ZInvoicePartiallyPaidPayload = z.object({
+  ...invoiceRef,
+  settlementReference: z.string().min(1),
+  /** This settlement's parts. */
+  ...settlementParts,
+  totalPaise: ZPaiseText,
+  outstandingPaise: ZPaiseText,
+  paidAt: ZTimestamp,
+});
+export type InvoicePartiallyPaidPayload = z.output<typeof ZInvoicePartiallyPaidPayload>;
+
+export const ZInvoiceSettlementReversedPayload = z.object({
+  ...invoiceRef,
+  /** The reversal's own reference (the original's with ":reversal") and the original's. */
+  settlementReference: z.string().min(1),
+  reversedReference: z.string().min(1),
+  /** Amounts taken back, as positive paise. */
+  ...settlementParts,
+  outstandingPaise: ZPaiseText,
+  status: z.enum(INVOICE_STATUSES),
+  reversedAt: ZTimestamp,
+});
+export type InvoiceSettlementReversedPayload = z.output<typeof ZInvoiceSettlementReversedPayload>;
+
+export const ZInvoiceWrittenOffPayload = z.object({
+  ...invoiceRef,
+  amountPaise: ZPaiseText,
+  reason: z.string().min(1),
+  writtenOffAt: ZTimestamp,
+});
+export type InvoiceWrittenOffPayload = z.output<typeof ZInvoiceWrittenOffPayload>;
+
+export const ZInvoiceDisputeResolvedPayload = z.object({
+  ...invoiceRef,
+  status: z.enum(INVOICE_STATUSES),
+  outstandingPaise: ZPaiseText,
+  resolvedAt: ZTimestamp,
+});
+export type InvoiceDisputeResolvedPayload = z.output<typeof ZInvoiceDisputeResolvedPayload>;
+
+export const ZDebitNoteIssuedPayload = z.object({
+  noteId: z.string().min(1),
+  noteNumber: z.string().min(1).max(16),
+  ...invoiceRef,
+  issueDate: ZDate,
+  reason: z.enum(NOTE_REASONS),
+  taxableValuePaise: ZPaiseText,
+  taxPaise: ZPaiseText,
+  totalPaise: ZPaiseText,
+});
+export type DebitNoteIssuedPayload = z.output<typeof ZDebitNoteIssuedPayload>;
+
 export const INVOICING_EVENT_SCHEMAS = {
   "invoice.issued": ZInvoiceIssuedPayload,
   "invoice.due-soon": ZInvoiceDueSoonPayload,
@@ -117,6 +210,13 @@ export const INVOICING_EVENT_SCHEMAS = {
   "invoice.paid": ZInvoicePaidPayload,
   "invoice.cancelled": ZInvoiceCancelledPayload,
   "credit-note.issued": ZCreditNoteIssuedPayload,
+  "invoice.created": ZInvoiceCreatedPayload,
+  "invoice.updated": ZInvoiceUpdatedPayload,
+  "invoice.partially-paid": ZInvoicePartiallyPaidPayload,
+  "invoice.settlement-reversed": ZInvoiceSettlementReversedPayload,
+  "invoice.written-off": ZInvoiceWrittenOffPayload,
+  "invoice.dispute-resolved": ZInvoiceDisputeResolvedPayload,
+  "debit-note.issued": ZDebitNoteIssuedPayload,
 } as const;
 
 export type InvoicingEvent =
@@ -126,4 +226,11 @@ export type InvoicingEvent =
   | { type: "invoice.disputed"; payload: InvoiceDisputedPayload }
   | { type: "invoice.paid"; payload: InvoicePaidPayload }
   | { type: "invoice.cancelled"; payload: InvoiceCancelledPayload }
-  | { type: "credit-note.issued"; payload: CreditNoteIssuedPayload };
+  | { type: "credit-note.issued"; payload: CreditNoteIssuedPayload }
+  | { type: "invoice.created"; payload: InvoiceCreatedPayload }
+  | { type: "invoice.updated"; payload: InvoiceUpdatedPayload }
+  | { type: "invoice.partially-paid"; payload: InvoicePartiallyPaidPayload }
+  | { type: "invoice.settlement-reversed"; payload: InvoiceSettlementReversedPayload }
+  | { type: "invoice.written-off"; payload: InvoiceWrittenOffPayload }
+  | { type: "invoice.dispute-resolved"; payload: InvoiceDisputeResolvedPayload }
+  | { type: "debit-note.issued"; payload: DebitNoteIssuedPayload };

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import ajvFormats from "ajv-formats";
@@ -18,7 +18,17 @@ export interface SchemaValidator {
 /** Environment variable that points at the DSL schema (YAML or JSON) when it is not in its default place. */
 export const WORKFLOW_SCHEMA_ENV = "PRAPTI_WORKFLOW_SCHEMA";
 
-const repositoryRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
+/** The nearest directory above this module that holds a package.json (works from src/ and from dist/). */
+function repositoryRoot(): string {
+  let directory = fileURLToPath(new URL(".", import.meta.url));
+  for (let hops = 0; hops < 10; hops += 1) {
+    if (existsSync(join(directory, "package.json"))) return directory;
+    const parent = dirname(directory);
+    if (parent === directory) break;
+    directory = parent;
+  }
+  return resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
+}
 
 /**
  * Where the DSL schema is read from: `$PRAPTI_WORKFLOW_SCHEMA`, else the conformance material that sits
@@ -27,7 +37,7 @@ const repositoryRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "..
 export function defaultWorkflowSchemaPath(): string {
   const configured = process.env[WORKFLOW_SCHEMA_ENV];
   if (configured) return resolve(configured);
-  return resolve(repositoryRoot, "../shared/conformance/serverless-workflow/schema/workflow.yaml");
+  return resolve(repositoryRoot(), "../shared/conformance/serverless-workflow/schema/workflow.yaml");
 }
 
 /** Reads the DSL schema document (YAML or JSON). */

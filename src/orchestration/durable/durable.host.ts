@@ -71,6 +71,7 @@ export function createDurableHost(options: DurableHostOptions) {
   let finished = false;
   const waits = new Set<Wait>();
   const openCorrelations = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
   let resolvePark: (decision: ParkDecision) => void = () => undefined;
   const parked = new Promise<ParkDecision>((resolve) => (resolvePark = resolve));
   let parkDecided = false;
@@ -124,6 +125,8 @@ export function createDurableHost(options: DurableHostOptions) {
     const now = options.now();
     if (!suspended && wakeAt - now < options.parkThresholdMs) return;
     parkDecided = true;
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
     const decision: ParkDecision = suspended
       ? { wakeAt: null, reason: "suspended" }
       : {
@@ -239,17 +242,32 @@ export function createDurableHost(options: DurableHostOptions) {
       await new Promise<void>((resolve, reject) => {
         const wait: Wait = { kind: "sleep", wakeAt: wakeAt, wake: resolve };
         waits.add(wait);
-        const timer = setTimeout(() => {
+        let timer: NodeJS.Timeout | undefined;
+        const finish = () => {
+          if (timer) timers.delete(timer);
           waits.delete(wait);
           request.signal.removeEventListener("abort", onAbort);
-          resolve();
-        }, remaining);
+        };
+        // Re-armed at most every park threshold, so a long wait holds no timer once the instance is parked.
+        const arm = () => {
+          if (timer) timers.delete(timer);
+          const left = wakeAt - options.now();
+          if (left <= 0) {
+            finish();
+            resolve();
+            return;
+          }
+          if (parkDecided) return;
+          timer = setTimeout(arm, Math.min(left, Math.max(options.parkThresholdMs, 1)));
+          timers.add(timer);
+        };
         const onAbort = () => {
-          clearTimeout(timer);
-          waits.delete(wait);
+          if (timer) clearTimeout(timer);
+          finish();
           reject(request.signal.reason instanceof Error ? request.signal.reason : new Error("aborted"));
         };
         request.signal.addEventListener("abort", onAbort, { once: true });
+        arm();
         scheduleParkCheck();
       });
     },

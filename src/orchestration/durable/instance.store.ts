@@ -93,6 +93,9 @@ export interface InstanceListFilter {
   businessKey?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  updatedAfter?: Date;
+  /** Keyset position: rows created before this one (newest first). */
+  before?: { createdAt: Date; id: string };
   limit?: number;
 }
 
@@ -196,6 +199,43 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
         ...(row.output === null ? {} : { output: row.output }),
         ...(row.error === null ? {} : { error: row.error }),
       }));
+    },
+
+    /**
+     * Everything an execution needs before it runs, in one transaction: the instance, its journal, and the
+     * status set to running. Undefined when this execution is stale (a newer one exists, or the instance ended).
+     */
+    async beginExecution(input: {
+      tenantId: string;
+      instanceId: string;
+      execution: number;
+    }): Promise<{ instance: InstanceRecord; journal: Map<string, unknown> } | undefined> {
+      return inTenant(input.tenantId, async (trx) => {
+        const row = await trx
+          .selectFrom("workflow_instances")
+          .selectAll()
+          .where("id", "=", input.instanceId)
+          .executeTakeFirst();
+        if (!row) throw AppError.notFound("workflow instance", input.instanceId);
+        if (row.execution !== input.execution || ["completed", "faulted", "cancelled"].includes(row.status))
+          return undefined;
+        const entries = await trx
+          .selectFrom("workflow_journal")
+          .select(["effect_key", "result"])
+          .where("instance_id", "=", input.instanceId)
+          .execute();
+        if (row.status !== "running") {
+          await trx
+            .updateTable("workflow_instances")
+            .set({ status: "running", updated_at: new Date() })
+            .where("id", "=", input.instanceId)
+            .execute();
+        }
+        return {
+          instance: toRecord({ ...row, status: "running" }),
+          journal: new Map(entries.map((entry) => [entry.effect_key, entry.result])),
+        };
+      });
     },
 
     async loadJournal(tenantId: string, instanceId: string): Promise<Map<string, unknown>> {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import { withTenant } from "../../platform/db/database.ts";
@@ -86,14 +87,22 @@ export function createOrchestrator(deps: OrchestratorDeps) {
   const correlations = createCorrelationStore({ db: deps.db });
   const now = deps.clock ?? (() => Date.now());
 
-  async function enqueue(tenantId: string, instanceId: string, execution: number): Promise<void> {
-    await deps.engine().start<ExecuteInput>(
-      EXECUTE_WORKFLOW,
-      { tenantId, instanceId, execution },
-      {
-        workflowId: executionId(instanceId, execution),
-      },
-    );
+  const endedListeners = new Set<(ended: { tenantId: string; instanceId: string; status: string }) => void>();
+
+  /** Runs an execution: in this process when `here` (a fresh start), otherwise through the shared queue. */
+  async function enqueue(
+    tenantId: string,
+    instanceId: string,
+    execution: number,
+    here = false,
+  ): Promise<void> {
+    await deps
+      .engine()
+      .start<ExecuteInput>(
+        EXECUTE_WORKFLOW,
+        { tenantId, instanceId, execution },
+        { workflowId: executionId(instanceId, execution), here },
+      );
   }
 
   async function startSubflow(request: {
@@ -136,29 +145,27 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     return undefined;
   }
 
-  async function execute(input: ExecuteInput): Promise<{ outcome: string }> {
-    const instance = await store.get(input.tenantId, input.instanceId);
-    if (
-      instance.execution !== input.execution ||
-      ["completed", "faulted", "cancelled"].includes(instance.status)
-    ) {
-      return { outcome: "stale" };
-    }
+  // Published versions never change, so each is read once per process.
+  const definitionCache = new LRUCache<string, Record<string, unknown>>({ max: 1_000 });
+  async function definitionOf(instance: InstanceRecord): Promise<Record<string, unknown>> {
+    const key = `${instance.tenantId}/${instance.namespace}/${instance.name}@${instance.version}`;
+    const cached = definitionCache.get(key);
+    if (cached) return cached;
     const definition = await deps.definitions.get({
-      tenantId: input.tenantId,
+      tenantId: instance.tenantId,
       namespace: instance.namespace,
       name: instance.name,
       version: instance.version,
     });
-    const journal = await store.loadJournal(input.tenantId, input.instanceId);
-    if (instance.status !== "running") {
-      await store.setStatus({
-        tenantId: input.tenantId,
-        instanceId: input.instanceId,
-        execution: input.execution,
-        status: "running",
-      });
-    }
+    definitionCache.set(key, definition.document);
+    return definition.document;
+  }
+
+  async function execute(input: ExecuteInput): Promise<{ outcome: string }> {
+    const begun = await store.beginExecution(input);
+    if (!begun) return { outcome: "stale" };
+    const { instance, journal } = begun;
+    const workflow = await definitionOf(instance);
     const durable = createDurableHost({
       tenantId: input.tenantId,
       instanceId: input.instanceId,
@@ -178,7 +185,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     try {
       const result = await Promise.race([
         deps.interpret({
-          workflow: definition.document,
+          workflow,
           input: instance.input,
           instanceId: instance.id,
           host: durable.host,
@@ -196,6 +203,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         history: durable.takeHistory(),
       });
       if (instance.parentInstanceId) await wakeParent(input.tenantId, instance.parentInstanceId);
+      for (const listener of endedListeners)
+        listener({ tenantId: input.tenantId, instanceId: input.instanceId, status: result.status });
       return { outcome: result.status };
     } finally {
       durable.finish();
@@ -238,8 +247,14 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         ...(input.businessKey ? { businessKey: input.businessKey } : {}),
         id: randomUUID(),
       });
-      if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution);
+      if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution, true);
       return result;
+    },
+
+    /** Told when an instance run by this process ends (completed, faulted or cancelled). */
+    onEnded(listener: (ended: { tenantId: string; instanceId: string; status: string }) => void): () => void {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
     },
 
     async cancel(tenantId: string, instanceId: string): Promise<InstanceRecord> {

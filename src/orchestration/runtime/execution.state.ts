@@ -1,5 +1,6 @@
 import type { WorkflowError } from "../dsl/workflow-error.ts";
 import type { Workflow } from "../dsl/workflow.types.ts";
+import { isPlainObject } from "../dsl/json-pointer.util.ts";
 import type { CancellationScope } from "./cancellation-scope.ts";
 import type {
   EffectIdentity,
@@ -34,6 +35,26 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** One run of a task (or of the workflow itself, for the root). */
+export interface Activation {
+  /** Activation indexes of the tasks from the top down to this one. */
+  readonly indexes: readonly number[];
+  /** How many activations each child task path has had inside this activation. */
+  readonly children: Map<string, number>;
+  /** Effects issued by this activation so far. */
+  effects: number;
+}
+
+/** Where an effect is issued: a task path and the activation of that task. */
+export interface EffectSite {
+  readonly path: string;
+  readonly activation: Activation;
+}
+
+export function rootActivation(): Activation {
+  return { indexes: [], children: new Map(), effects: 0 };
+}
+
 export interface ExecutionOptions {
   host: RuntimeHost;
   instanceId: string;
@@ -61,9 +82,10 @@ export class Execution {
   readonly tokens = new Map<string, { accessToken: string; tokenType: string; expiresAt: number }>();
   /** OpenAPI documents loaded during this execution, by URL. */
   readonly documents = new Map<string, unknown>();
+  /** Effects of the workflow itself (its start time, its timeout) are issued at `/`. */
+  readonly rootSite: EffectSite = { path: "/", activation: rootActivation() };
   private startedAt: number | undefined;
   private workflowDescriptorValue: Record<string, unknown> | undefined;
-  private readonly counters = new Map<string, number>();
   private readonly issued = new Map<string, number>();
   private readonly occurrences = new Map<string, number>();
   private secretStrings: string[] = [];
@@ -107,28 +129,40 @@ export class Execution {
     return this.workflowDescriptorValue;
   }
 
-  /** The identity of the next effect issued at `taskPath`. */
-  nextIdentity(taskPath: string): EffectIdentity {
-    const index = this.counters.get(taskPath) ?? 0;
-    this.counters.set(taskPath, index + 1);
-    const key = `${this.instanceId}:${taskPath}:${index}`;
+  /** Starts an activation of the task at `path` inside `parent` (the task that runs it, or the workflow). */
+  activate(parent: Activation, path: string): Activation {
+    const index = parent.children.get(path) ?? 0;
+    parent.children.set(path, index + 1);
+    return { indexes: [...parent.indexes, index], children: new Map(), effects: 0 };
+  }
+
+  /**
+   * The identity of the next effect of an activation: `<instanceId>:<path>:<counter>`. The counter lists
+   * the activation index of every task from the top down to this one, then the effect's index within the
+   * activation, dot-separated, with leading zeros left out: `:2` is the third effect of a task that ran
+   * once, `:1.0` the first effect of its second run inside the same parent. Because activations are
+   * counted within their parent, an activation that a replay skips (a branch that lost a race, a task that
+   * timed out) cannot shift the keys of anything else.
+   */
+  nextIdentity(site: EffectSite): EffectIdentity {
+    const components = [...site.activation.indexes, site.activation.effects];
+    site.activation.effects += 1;
+    let first = 0;
+    while (first < components.length - 1 && components[first] === 0) first += 1;
+    const key = `${this.instanceId}:${site.path}:${components.slice(first).join(".")}`;
     const attempt = this.issued.get(key) ?? 0;
     this.issued.set(key, attempt + 1);
-    return { key, attempt, taskPath };
+    return { key, attempt, taskPath: site.path };
   }
 
-  /** Counters of the paths at or below `prefix`, to rewind them when a `try` block is retried. */
-  snapshotCounters(prefix: string): Map<string, number> {
-    const snapshot = new Map<string, number>();
-    for (const [path, count] of this.counters)
-      if (path === prefix || path.startsWith(`${prefix}/`)) snapshot.set(path, count);
-    return snapshot;
-  }
-
-  rewindCounters(prefix: string, snapshot: Map<string, number>): void {
-    for (const path of [...this.counters.keys()])
-      if (path === prefix || path.startsWith(`${prefix}/`)) this.counters.delete(path);
-    for (const [path, count] of snapshot) this.counters.set(path, count);
+  /**
+   * Forgets the activations of the tasks at or below `prefix` inside `activation`, so that a retried
+   * `try` block runs its tasks with the activation indexes, hence the effect keys, of the first attempt.
+   */
+  rewindActivations(activation: Activation, prefix: string): void {
+    for (const path of [...activation.children.keys()]) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) activation.children.delete(path);
+    }
   }
 
   /**
@@ -137,13 +171,13 @@ export class Execution {
    */
   async effect<T>(
     kind: EffectKind,
-    taskPath: string,
+    site: EffectSite,
     scope: CancellationScope,
     label: string,
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     scope.throwIfCancelled();
-    return this.effectAt({ ...this.nextIdentity(taskPath), kind, label }, scope, work);
+    return this.effectAt({ ...this.nextIdentity(site), kind, label }, scope, work);
   }
 
   async effectAt<T>(
@@ -166,23 +200,23 @@ export class Execution {
   }
 
   /** The time, through the host (journaled). */
-  now(taskPath: string, scope: CancellationScope): Promise<number> {
-    return this.effect("now", taskPath, scope, "now", () => Promise.resolve(this.host.now()));
+  now(site: EffectSite, scope: CancellationScope): Promise<number> {
+    return this.effect("now", site, scope, "now", () => Promise.resolve(this.host.now()));
   }
 
   /** A number in [0, 1), through the host (journaled). */
-  random(taskPath: string, scope: CancellationScope): Promise<number> {
-    return this.effect("random", taskPath, scope, "random", () => Promise.resolve(this.host.random()));
+  random(site: EffectSite, scope: CancellationScope): Promise<number> {
+    return this.effect("random", site, scope, "random", () => Promise.resolve(this.host.random()));
   }
 
   async sleep(
-    taskPath: string,
+    site: EffectSite,
     durationMs: number,
     scope: CancellationScope,
     reason: "wait" | "retry" | "timeout",
   ): Promise<void> {
     scope.throwIfCancelled();
-    const identity = this.nextIdentity(taskPath);
+    const identity = this.nextIdentity(site);
     await scope.race(this.host.sleep({ ...identity, durationMs, reason, signal: scope.signal }));
   }
 
@@ -230,4 +264,11 @@ export class Execution {
     };
     return visit(value, 0);
   }
+}
+
+/** The value of a recalled effect outcome (`{ ok: true, value }`), if any. */
+export function recalledValue(recalled: { value: unknown } | undefined): unknown {
+  if (!recalled) return undefined;
+  const outcome = recalled.value;
+  return isPlainObject(outcome) && outcome.ok === true ? outcome.value : undefined;
 }

@@ -125,7 +125,7 @@ async function obtainToken(
   const exec = runner.exec;
   const cacheKey = JSON.stringify({ openIdConnect, settings });
   const cached = exec.tokens.get(cacheKey);
-  if (cached && (await exec.now(state.path, frame.scope)) < cached.expiresAt) return cached;
+  if (cached && (await exec.now(state, frame.scope)) < cached.expiresAt) return cached;
 
   const grant = typeof settings.grant === "string" ? settings.grant : "client_credentials";
   if (grant !== "client_credentials" && grant !== "password") {
@@ -174,7 +174,7 @@ async function obtainToken(
   const body = encoding === "json" ? JSON.stringify(parameters) : new URLSearchParams(parameters).toString();
 
   const host = exec.host;
-  const exchange = await exec.effect("call", state.path, frame.scope, `POST ${tokenUrl}`, async (signal) => ({
+  const exchange = await exec.effect("call", state, frame.scope, `POST ${tokenUrl}`, async (signal) => ({
     response: await guardedFetch(
       runner,
       { method: "POST", url: tokenUrl, headers, body, signal },
@@ -244,7 +244,7 @@ async function discoverTokenEndpoint(
   const exec = runner.exec;
   let configuration = exec.documents.get(url);
   if (configuration === undefined) {
-    const response = await exec.effect("call", state.path, frame.scope, `GET ${url}`, (signal) =>
+    const response = await exec.effect("call", state, frame.scope, `GET ${url}`, (signal) =>
       guardedFetch(
         runner,
         { method: "GET", url, headers: { accept: "application/json" }, signal },

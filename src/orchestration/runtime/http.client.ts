@@ -81,7 +81,7 @@ export async function performHttpCall(
   headers.accept ??= "application/json, */*;q=0.5";
 
   const exec = runner.exec;
-  const identity = exec.nextIdentity(state.path);
+  const identity = exec.nextIdentity(state);
   headers["idempotency-key"] ??= identity.key;
   const target = url.toString();
   const response = await exec.effectAt(

@@ -118,8 +118,8 @@ describe("deterministic replay", () => {
       "dun-1:/do/0/load:0#0",
       "dun-1:/do/1/eachReminder/do/0/remind:0#0",
       "dun-1:/do/1/eachReminder/do/1/pause:0#0",
-      "dun-1:/do/1/eachReminder/do/0/remind:1#0",
-      "dun-1:/do/1/eachReminder/do/1/pause:1#0",
+      "dun-1:/do/1/eachReminder/do/0/remind:1.0#0",
+      "dun-1:/do/1/eachReminder/do/1/pause:1.0#0",
       "dun-1:/do/2/guarded/try/0/settle:0#0",
       "dun-1:/do/2/guarded:0#0",
       "dun-1:/do/2/guarded:1#0",
@@ -191,5 +191,61 @@ describe("deterministic replay", () => {
       "dun-2:/do/4/stamp:0#0",
       "dun-2:/do/4/stamp:1#0",
     ]);
+  });
+
+  it("keeps keys stable when a replay skips work that timed out", async () => {
+    const looping = `
+document: { dsl: '1.0.0', namespace: test, name: looping, version: '1.0.0' }
+do:
+  - loop:
+      for: { in: '[120, 10]', each: seconds }
+      do:
+        - guarded:
+            try:
+              - step:
+                  timeout: { after: PT1M }
+                  do:
+                    - ask: { call: test.ask, with: { n: '\${ $seconds }' } }
+                    - pause: { wait: '\${ { seconds: $seconds } }' }
+                    - confirm: { call: test.confirm, with: { n: '\${ $seconds }' } }
+            catch:
+              errors: { with: { type: https://serverlessworkflow.io/spec/1.0.0/errors/timeout } }
+              do:
+                - note: { set: { timedOut: '\${ $seconds }' } }
+`;
+    const calls: string[] = [];
+    const functions: Record<string, LocalFunction> = {
+      "test.ask": (args) => {
+        calls.push(`ask ${(args as { n: number }).n}`);
+        return {};
+      },
+      "test.confirm": (args) => {
+        calls.push(`confirm ${(args as { n: number }).n}`);
+        return { confirmed: (args as { n: number }).n };
+      },
+    };
+    const journal = new EffectJournal();
+    const recording = createJournalingHost(
+      createLocalHost({ clock: new VirtualClock(0), functions }),
+      journal,
+    );
+    const first = await interpretWorkflow({
+      workflow: parse(looping),
+      host: recording,
+      instanceId: "loop-1",
+    });
+    expect(first.output).toEqual({ confirmed: 10 });
+    expect(calls).toEqual(["ask 120", "ask 10", "confirm 10"]);
+
+    const replayHost = createJournalingHost(sealed(createLocalHost({ clock: new VirtualClock(0) })), journal);
+    const second = await interpretWorkflow({
+      workflow: parse(looping),
+      host: replayHost,
+      instanceId: "loop-1",
+    });
+    expect(second).toEqual(first);
+    expect(replayHost.executed).toEqual([]);
+    expect(calls).toHaveLength(3);
+    expect(recording.executed).toContain("loop-1:/do/0/loop/do/0/guarded/try/0/step/do/0/ask:1.0.0.0#0");
   });
 });

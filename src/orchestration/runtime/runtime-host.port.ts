@@ -6,13 +6,20 @@ import type { EventFilter } from "../dsl/workflow.types.ts";
  * no clock or random source: everything goes through a RuntimeHost, so that a durable host can journal
  * each result and replay it when an instance continues in a new execution.
  *
- * Effect keys. Every effect carries `key = <instanceId>:<taskPath>:<n>`, where `n` counts the effects
- * issued at `taskPath` in this instance (all kinds together). When a `try` block is retried, the counters
- * of the tasks inside it are rewound, so a retried call reuses the key of its first attempt (remote
- * services see one idempotency key) and `attempt` tells the attempts apart; `(key, attempt)` identifies
- * one execution of an effect. Given the same definition, input and recorded results, the interpreter
- * issues the same keys in the same order; concurrent fork branches have distinct task paths, so their
- * keys do not depend on how the branches interleave.
+ * Effect keys. Every effect carries `key = <instanceId>:<taskPath>:<counter>`. The counter is the
+ * dot-separated list of the activation indexes of the tasks from the top down to the issuing task (how
+ * many times each ran before inside its parent's run), then the index of the effect within the task's
+ * run, with leading zeros left out: `inst:/do/0/notify:0` is the first effect of a task that ran once,
+ * `inst:/do/1/loop/do/0/notify:2.0` the first effect of the loop body's third iteration. When a `try`
+ * block is retried its tasks run again with the activation indexes of the first attempt, so a retried
+ * call keeps the key of its first attempt (remote services see one idempotency key) and `attempt` tells
+ * the attempts apart; `(key, attempt)` identifies one execution of an effect.
+ *
+ * Determinism. Given the same definition, input and recorded results, the interpreter issues the same
+ * keys in the same order. Concurrent fork branches have distinct task paths, so their keys do not depend
+ * on how the branches interleave; activations are counted inside their parent, so work a replay skips
+ * (a branch that lost a race, a body that timed out) cannot shift other keys. Races are decided through
+ * journaled `decide` effects that a replay reads back with `recall`.
  */
 
 /** A CloudEvents 1.0 event. */
@@ -130,8 +137,9 @@ export interface RuntimeHost {
   effect<T>(request: EffectRequest, run: () => Promise<T>): Promise<T>;
   /**
    * The result recorded for an effect by an earlier execution, without running anything; undefined when
-   * there is none (always, for a host that does not journal). Used to replay the winner of a competing
-   * fork without running the branches that lost.
+   * there is none (always, for a host that does not journal). The interpreter uses it for its `decide`
+   * effects (the winner of a competing fork, the outcome of a timeout race, the fault that ended a fork)
+   * so that a replay does not run again the work those decisions cut short.
    */
   recall?(request: EffectRequest): Promise<{ value: unknown } | undefined>;
   /** A durable timer. Resolves after the duration; rejects with the signal's reason when aborted. */

@@ -19,7 +19,14 @@ import {
   type TaskList,
 } from "../dsl/workflow.types.ts";
 import { CancellationScope } from "./cancellation-scope.ts";
-import { dateTimeDescriptor, type Execution } from "./execution.state.ts";
+import type { EffectIdentity } from "./runtime-host.port.ts";
+import {
+  dateTimeDescriptor,
+  recalledValue,
+  type Activation,
+  type EffectSite,
+  type Execution,
+} from "./execution.state.ts";
 import { executeCall } from "./tasks/call.task.ts";
 import { executeDo } from "./tasks/do.task.ts";
 import { executeEmit } from "./tasks/emit.task.ts";
@@ -52,11 +59,14 @@ export interface Frame {
   context: { value: unknown };
   /** Functions of `use.functions` being run, innermost last (to refuse recursion). */
   functions?: readonly string[];
+  /** The activation of the task running this list (the root activation for the workflow's `do`). */
+  activation: Activation;
 }
 
-export interface TaskState {
+export interface TaskState extends EffectSite {
   name: string;
   path: string;
+  activation: Activation;
   task: Task & Record<string, unknown>;
   kind: TaskKind;
   rawInput: unknown;
@@ -152,7 +162,7 @@ export class TaskRunner {
     task: Task,
     path: string,
     rawInput: unknown,
-    options: { silent?: boolean } = {},
+    options: { silent?: boolean; activation?: Activation } = {},
   ): Promise<{ output: unknown; flow: FlowDirective }> {
     await this.checkpoint(frame);
     const definition = task as Task & Record<string, unknown>;
@@ -171,6 +181,7 @@ export class TaskRunner {
       rawInput,
       input: rawInput,
       authorization: null,
+      activation: options.activation ?? this.exec.activate(frame.activation, path),
     };
 
     try {
@@ -188,10 +199,10 @@ export class TaskRunner {
 
     if (!options.silent) this.exec.taskEvent(path, name, "started", { input: rawInput });
     try {
-      if (this.exec.mentionsTask) state.startedAt = await this.exec.now(path, frame.scope);
+      if (this.exec.mentionsTask) state.startedAt = await this.exec.now(state, frame.scope);
       const timeoutMs = await this.timeoutOf(definition.timeout, frame, state);
       const body = async (scope: CancellationScope): Promise<{ output: unknown; flow: FlowDirective }> => {
-        const inner: Frame = scope === frame.scope ? frame : { ...frame, scope };
+        const inner: Frame = { ...frame, scope, activation: state.activation };
         this.validateSchema(definition.input?.schema, rawInput, path, "task input");
         if (definition.input?.from !== undefined) {
           state.input = await this.transform(definition.input.from, "taskInputFrom", inner, state, rawInput);
@@ -213,7 +224,7 @@ export class TaskRunner {
       const outcome =
         timeoutMs === undefined
           ? await body(frame.scope)
-          : await this.withTimeout(path, timeoutMs, frame.scope, body, `task '${name}'`);
+          : await this.withTimeout(state, timeoutMs, frame.scope, body, `task '${name}'`);
       if (!options.silent) this.exec.taskEvent(path, name, "completed", { output: outcome.output });
       return outcome;
     } catch (error) {
@@ -227,26 +238,46 @@ export class TaskRunner {
   /**
    * Runs `body` in a child scope, racing it against a durable timer. When the timer wins, the body is
    * cancelled with the spec's timeout error, which is also what this call throws.
+   *
+   * The outcome of the race is journaled (a `decide` effect, `completed` or `timed-out`) by whichever
+   * side finishes first. A replay asks the host to `recall` it: a recorded timeout faults at once without
+   * running the body again, a recorded completion runs the body without a timer. Otherwise a replay,
+   * reading recorded results at its own pace, could see a deadline that has long passed beat a body
+   * that finished in time.
    */
   async withTimeout<T>(
-    path: string,
+    site: EffectSite,
     timeoutMs: number,
     parent: CancellationScope,
     body: (scope: CancellationScope) => Promise<T>,
     what: string,
   ): Promise<T> {
-    const timerScope = parent.child();
-    const bodyScope = parent.child();
+    const exec = this.exec;
+    const timerIdentity = exec.nextIdentity(site);
+    const decision = { ...exec.nextIdentity(site), kind: "decide" as const, label: "timeout race" };
     const timeout = fault("timeout", {
       title: "Timeout",
       detail: `${what} did not complete within ${formatDuration(timeoutMs)}`,
-      instance: path,
+      instance: site.path,
     });
-    const timer = this.exec.sleep(path, timeoutMs, timerScope, "timeout").then(() => {
+    const recorded = recalledValue(await exec.host.recall?.(decision));
+    if (recorded === "timed-out") throw timeout;
+    if (recorded === "completed") return body(parent.child());
+
+    const timerScope = parent.child();
+    const bodyScope = parent.child();
+    let decided: Promise<unknown> | undefined;
+    const decide = (outcome: "completed" | "timed-out"): Promise<unknown> =>
+      (decided ??= exec.effectAt(decision, parent, () => Promise.resolve(outcome)));
+    const timer = scopeSleep(exec, timerIdentity, timeoutMs, timerScope).then(async () => {
+      if ((await decide("timed-out")) !== "timed-out") return new Promise<never>(() => undefined);
       bodyScope.cancel(timeout);
       throw timeout;
     });
-    const work = body(bodyScope);
+    const work = body(bodyScope).then(async (result) => {
+      if ((await decide("completed")) === "timed-out") throw timeout;
+      return result;
+    });
     try {
       return await Promise.race([work, timer]);
     } finally {
@@ -374,7 +405,7 @@ export class TaskRunner {
     state: TaskState | undefined,
   ): Promise<{ now?: number }> {
     if (!expressions.some(mentionsNow)) return {};
-    const now = await this.exec.now(state?.path ?? "/", frame.scope);
+    const now = await this.exec.now(state ?? this.exec.rootSite, frame.scope);
     return { now: now / 1000 };
   }
 
@@ -420,4 +451,15 @@ export class TaskRunner {
       frame.scope.throwIfCancelled();
     }
   }
+}
+
+/** A host sleep for an identity reserved earlier. */
+async function scopeSleep(
+  exec: Execution,
+  identity: EffectIdentity,
+  durationMs: number,
+  scope: CancellationScope,
+): Promise<void> {
+  scope.throwIfCancelled();
+  await scope.race(exec.host.sleep({ ...identity, durationMs, reason: "timeout", signal: scope.signal }));
 }

@@ -66,11 +66,16 @@ export async function interpretWorkflow(options: InterpretOptions): Promise<Work
   if (options.signal?.aborted) cancel();
   options.signal?.addEventListener("abort", cancel, { once: true });
   const runner = new TaskRunner(exec);
-  const frame: Frame = { scope: root, variables: {}, context: { value: {} } };
+  const frame: Frame = {
+    scope: root,
+    variables: {},
+    context: { value: {} },
+    activation: exec.rootSite.activation,
+  };
   const workflow = exec.workflow;
 
   try {
-    if (exec.mentionsWorkflow) exec.setStartedAt(await exec.now("/", root));
+    if (exec.mentionsWorkflow) exec.setStartedAt(await exec.now(exec.rootSite, root));
     const declared = workflow.use?.secrets ?? [];
     if (declared.length > 0 && options.host.secrets)
       exec.setSecrets(await root.race(options.host.secrets(declared)));
@@ -88,7 +93,7 @@ export async function interpretWorkflow(options: InterpretOptions): Promise<Work
     const result =
       timeoutMs === undefined
         ? await body(root)
-        : await runner.withTimeout("/", timeoutMs, root, body, "the workflow");
+        : await runner.withTimeout(exec.rootSite, timeoutMs, root, body, "the workflow");
 
     const output =
       workflow.output?.as === undefined

@@ -121,7 +121,11 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
   });
   registerWorkflows(options.workflows, options.executorId);
   await DBOS.launch();
-  await DBOS.registerQueue(WORKFLOW_QUEUE, { workerConcurrency: options.workerConcurrency ?? 50 });
+  await DBOS.registerQueue(WORKFLOW_QUEUE, {
+    workerConcurrency: options.workerConcurrency ?? 50,
+    // Woken instances go through this queue; poll it often enough that a wake-up is not a second late.
+    minPollingIntervalMs: 100,
+  });
 
   const getStatus = async (workflowId: string) => {
     const status = await DBOS.getWorkflowStatus(workflowId);
@@ -133,9 +137,10 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
     async start(name, input, startOptions: StartOptions = {}) {
       const workflow = registered.get(name);
       if (!workflow) throw new Error(`no workflow named ${name} is registered`);
+      const runHere = startOptions.here === true && options.role !== "api" && !startOptions.delayMs;
       const handle = await DBOS.startWorkflow(workflow, {
         ...(startOptions.workflowId ? { workflowID: startOptions.workflowId } : {}),
-        queueName: WORKFLOW_QUEUE,
+        ...(runHere ? {} : { queueName: WORKFLOW_QUEUE }),
         ...(startOptions.delayMs ? { enqueueOptions: { delaySeconds: startOptions.delayMs / 1000 } } : {}),
       })(input);
       return { workflowId: handle.workflowID };

@@ -48,7 +48,11 @@ export async function executeCall(runner: TaskRunner, frame: Frame, state: TaskS
       });
     }
     const inner: Frame = { ...frame, functions: [...active, name] };
-    const result = await runner.runTask(inner, name, defined, state.path, input, { silent: true });
+    // The function runs as part of this task's activation: its effects continue this task's keys.
+    const result = await runner.runTask(inner, name, defined, state.path, input, {
+      silent: true,
+      activation: state.activation,
+    });
     return { output: result.output };
   }
   if (isCatalogFunctionReference(name)) {
@@ -59,7 +63,7 @@ export async function executeCall(runner: TaskRunner, frame: Frame, state: TaskS
     });
   }
   const exec = runner.exec;
-  const identity = exec.nextIdentity(state.path);
+  const identity = exec.nextIdentity(state);
   const output = await exec.effectAt(
     { ...identity, kind: "call", label: name },
     frame.scope,

@@ -28,7 +28,7 @@ export async function executeEmit(runner: TaskRunner, frame: Frame, state: TaskS
     }
   }
   const host = runner.exec.host;
-  const identity = runner.exec.nextIdentity(state.path);
+  const identity = runner.exec.nextIdentity(state);
   const event = await runner.exec.effectAt(
     { ...identity, kind: "emit", label: `emit ${String(properties.type)}` },
     frame.scope,

@@ -213,4 +213,48 @@ do:
     expect(replayHost.executed).toEqual([]);
     expect(replayHost.replayed.every((id) => !id.includes("slowProvider"))).toBe(true);
   });
+
+  it("replays the fault that ended a fork without running its branches again", async () => {
+    const body = `
+do:
+  - gather:
+      fork:
+        branches:
+          - slow:
+              do:
+                - pause: { wait: PT1H }
+                - late: { call: test.late }
+          - failing:
+              do:
+                - check: { call: test.check }
+                - fail: { raise: { error: { type: https://prapti.example/errors/rejected, status: 422 } } }
+`;
+    const calls: string[] = [];
+    const functions = {
+      "test.late": () => calls.push("late"),
+      "test.check": () => calls.push("check"),
+    };
+    const journal = new EffectJournal();
+    const first = await interpretWorkflow({
+      workflow: parse(body),
+      host: createJournalingHost(createLocalHost({ clock: new VirtualClock(0), functions }), journal),
+      instanceId: "fault-1",
+    });
+    expect(first.error).toMatchObject({
+      type: "https://prapti.example/errors/rejected",
+      instance: "/do/0/gather/fork/branches/1/failing/do/1/fail",
+    });
+    const replayHost = createJournalingHost(
+      createLocalHost({ clock: new VirtualClock(0), functions }),
+      journal,
+    );
+    const second = await interpretWorkflow({
+      workflow: parse(body),
+      host: replayHost,
+      instanceId: "fault-1",
+    });
+    expect(second).toEqual(first);
+    expect(replayHost.executed).toEqual([]);
+    expect(calls).toEqual(["check"]);
+  });
 });

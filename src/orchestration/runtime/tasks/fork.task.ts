@@ -1,8 +1,10 @@
-import { escapePointerSegment, isPlainObject } from "../../dsl/json-pointer.util.ts";
+import { escapePointerSegment } from "../../dsl/json-pointer.util.ts";
 import type { ForkTask, Task } from "../../dsl/workflow.types.ts";
 import type { CancellationScope } from "../cancellation-scope.ts";
+import { recalledValue } from "../execution.state.ts";
 import type { Frame, FlowDirective, TaskResult, TaskRunner, TaskState } from "../task.runner.ts";
-import { CancellationError, isWorkflowFault } from "../workflow-fault.ts";
+import { isWorkflowError, type WorkflowError } from "../../dsl/workflow-error.ts";
+import { CancellationError, isWorkflowFault, WorkflowFault } from "../workflow-fault.ts";
 
 interface Branch {
   index: number;
@@ -49,32 +51,40 @@ export async function executeFork(runner: TaskRunner, frame: Frame, state: TaskS
     );
   return task.fork.compete === true
     ? compete(runner, frame, state, branches, run)
-    : all(frame, branches, run);
+    : all(runner, frame, state, branches, run);
 }
 
 async function all(
+  runner: TaskRunner,
   frame: Frame,
+  state: TaskState,
   branches: Branch[],
   run: (branch: Branch, scope: CancellationScope) => Promise<BranchResult>,
 ): Promise<TaskResult> {
+  const exec = runner.exec;
+  const decision = { ...exec.nextIdentity(state), kind: "decide" as const, label: "fork fault" };
+  const recorded = recalledValue(await exec.host.recall?.(decision));
+  if (isWorkflowError(recorded)) throw new WorkflowFault(recorded);
+
   const scopes = branches.map(() => frame.scope.child());
-  const cancelOthers = (except: number): void =>
-    scopes.forEach(
-      (scope, index) =>
-        index !== except &&
-        scope.cancel(new CancellationError("sibling-faulted", "a sibling branch faulted")),
-    );
+  let decided: Promise<WorkflowError> | undefined;
   const settled = await Promise.allSettled(
     branches.map((branch, index) =>
-      run(branch, scopes[index]!).catch((error: unknown) => {
-        if (isWorkflowFault(error)) cancelOthers(index);
-        throw error;
+      run(branch, scopes[index]!).catch(async (error: unknown) => {
+        if (!isWorkflowFault(error) || decided) throw error;
+        decided = exec.effectAt(decision, frame.scope, () => Promise.resolve(error.error));
+        const first = await decided;
+        scopes.forEach(
+          (scope, other) =>
+            other !== index &&
+            scope.cancel(new CancellationError("sibling-faulted", "a sibling branch faulted")),
+        );
+        throw new WorkflowFault(first);
       }),
     ),
   );
   frame.scope.throwIfCancelled();
-  const faulted = settled.find((result) => result.status === "rejected" && isWorkflowFault(result.reason));
-  if (faulted && faulted.status === "rejected") throw faulted.reason;
+  if (decided) throw new WorkflowFault(await decided);
   const rejected = settled.find((result) => result.status === "rejected");
   if (rejected && rejected.status === "rejected") throw rejected.reason;
   const results = settled.map((result) => (result as PromiseFulfilledResult<BranchResult>).value);
@@ -92,9 +102,8 @@ async function compete(
   run: (branch: Branch, scope: CancellationScope) => Promise<BranchResult>,
 ): Promise<TaskResult> {
   const exec = runner.exec;
-  const decision = { ...exec.nextIdentity(state.path), kind: "decide" as const, label: "fork winner" };
-  const recalled = await exec.host.recall?.(decision);
-  const recorded = recalledWinner(recalled?.value, branches.length);
+  const decision = { ...exec.nextIdentity(state), kind: "decide" as const, label: "fork winner" };
+  const recorded = recalledWinner(recalledValue(await exec.host.recall?.(decision)), branches.length);
   if (recorded !== undefined) {
     const result = await run(branches[recorded]!, frame.scope.child());
     return { output: result.output, ...(result.flow === "end" ? { flow: "end" } : {}) };
@@ -142,10 +151,9 @@ function firstFault(failures: unknown[]): Error {
   return chosen instanceof Error ? chosen : new Error("every branch failed");
 }
 
-/** The winner recorded by the `decide` effect (stored as the effect's outcome `{ ok, value }`). */
+/** A recorded winner, when it names a branch. */
 function recalledWinner(value: unknown, count: number): number | undefined {
-  const index = isPlainObject(value) && value.ok === true ? value.value : value;
-  return typeof index === "number" && Number.isInteger(index) && index >= 0 && index < count
-    ? index
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < count
+    ? value
     : undefined;
 }

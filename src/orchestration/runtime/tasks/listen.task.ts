@@ -32,7 +32,7 @@ export async function executeListen(runner: TaskRunner, frame: Frame, state: Tas
   const variables = runner.variables("taskDefinition", frame, state);
   // jq's `now` inside filters and conditions reads the listen's start time, through the host.
   const options = mentionsNow(JSON.stringify(task.listen.to))
-    ? { now: (await exec.now(state.path, frame.scope)) / 1000 }
+    ? { now: (await exec.now(state, frame.scope)) / 1000 }
     : {};
   const test = (expression: string, value: unknown): boolean =>
     evaluateCondition(expression, value, variables, options);
@@ -50,7 +50,7 @@ export async function executeListen(runner: TaskRunner, frame: Frame, state: Tas
   const outputs: unknown[] = [];
 
   while (!consumption.done(consumed)) {
-    const identity = exec.nextIdentity(state.path);
+    const identity = exec.nextIdentity(state);
     const event = await frame.scope.race(
       exec.host.receiveEvent({
         ...identity,

@@ -24,7 +24,7 @@ export async function executeRun(runner: TaskRunner, frame: Frame, state: TaskSt
       ? state.input
       : await runner.template(subflow.input, "taskDefinition", frame, state, state.input);
   const wait = task.run.await !== false;
-  const identity = runner.exec.nextIdentity(state.path);
+  const identity = runner.exec.nextIdentity(state);
   const output = await frame.scope.race(
     runner.exec.host.runWorkflow({
       ...identity,

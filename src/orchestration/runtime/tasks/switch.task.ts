@@ -18,7 +18,7 @@ export async function executeSwitch(runner: TaskRunner, frame: Frame, state: Tas
   const expressions = conditional.map((entry) => expressionOf(entry.when!));
   if (expressions.length > 0) {
     const needsTime = expressions.some(mentionsNow);
-    const now = needsTime ? (await runner.exec.now(state.path, frame.scope)) / 1000 : undefined;
+    const now = needsTime ? (await runner.exec.now(state, frame.scope)) / 1000 : undefined;
     const results = evaluateJqBatch(
       expressions,
       state.input,

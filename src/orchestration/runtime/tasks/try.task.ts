@@ -21,13 +21,12 @@ export async function executeTry(runner: TaskRunner, frame: Frame, state: TaskSt
   const errorVariable = handler.as ?? "error";
   const policy = resolveRetry(runner, handler.retry, state.path);
   const tryPath = `${state.path}/try`;
-  const counters = exec.snapshotCounters(tryPath);
   const attemptTimeout =
     policy?.limit?.attempt?.duration === undefined
       ? undefined
       : durationToMilliseconds(policy.limit.attempt.duration);
   const firstStartedAt =
-    policy?.limit?.duration === undefined ? undefined : await exec.now(state.path, frame.scope);
+    policy?.limit?.duration === undefined ? undefined : await exec.now(state, frame.scope);
   let retries = 0;
 
   for (;;) {
@@ -38,7 +37,7 @@ export async function executeTry(runner: TaskRunner, frame: Frame, state: TaskSt
         attemptTimeout === undefined
           ? await attempt(frame.scope)
           : await runner.withTimeout(
-              state.path,
+              state,
               attemptTimeout,
               frame.scope,
               attempt,
@@ -63,13 +62,13 @@ export async function executeTry(runner: TaskRunner, frame: Frame, state: TaskSt
 
       if (policy && (await policyApplies(runner, policy, frame, state, bound))) {
         const elapsed =
-          firstStartedAt === undefined ? 0 : (await exec.now(state.path, frame.scope)) - firstStartedAt;
-        const fraction = policy.jitter ? await exec.random(state.path, frame.scope) : 0;
+          firstStartedAt === undefined ? 0 : (await exec.now(state, frame.scope)) - firstStartedAt;
+        const fraction = policy.jitter ? await exec.random(state, frame.scope) : 0;
         const plan = planRetry(policy, retries + 1, elapsed, fraction);
         if (plan.retry) {
-          if (plan.delayMs > 0) await exec.sleep(state.path, plan.delayMs, frame.scope, "retry");
+          if (plan.delayMs > 0) await exec.sleep(state, plan.delayMs, frame.scope, "retry");
           retries += 1;
-          exec.rewindCounters(tryPath, counters);
+          exec.rewindActivations(state.activation, tryPath);
           continue;
         }
         if (!handler.do) throw thrown;

@@ -5,6 +5,6 @@ import type { Frame, TaskResult, TaskRunner, TaskState } from "../task.runner.ts
 export async function executeWait(runner: TaskRunner, frame: Frame, state: TaskState): Promise<TaskResult> {
   const task = state.task as WaitTask;
   const milliseconds = await runner.duration(task.wait, frame, state, state.input);
-  await runner.exec.sleep(state.path, milliseconds, frame.scope, "wait");
+  await runner.exec.sleep(state, milliseconds, frame.scope, "wait");
   return { output: state.input };
 }
