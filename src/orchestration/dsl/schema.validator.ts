@@ -8,6 +8,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import type { Diagnostic } from "./diagnostic.types.ts";
 import { isPlainObject } from "./json-pointer.util.ts";
 import { explainSchemaErrors } from "./schema-error.explainer.ts";
+import { createPackagedSchemaValidator } from "./packaged-schema.validator.ts";
 
 /** Validates parsed workflow documents against the DSL's JSON Schema. */
 export interface SchemaValidator {
@@ -95,9 +96,20 @@ export function createSchemaValidator(schema: Record<string, unknown>): SchemaVa
 
 let sharedValidator: SchemaValidator | undefined;
 
-/** The validator for the default schema, compiled on first use (about 200 ms) and kept. */
+/**
+ * The validator for the default schema, compiled on first use (about 200 ms) and kept. Without the schema
+ * document on disk (and no PRAPTI_WORKFLOW_SCHEMA), the schema compiled into the Serverless Workflow SDK
+ * package is used instead: the same structural rules, with plainer messages.
+ */
 export function defaultSchemaValidator(): SchemaValidator {
-  sharedValidator ??= createSchemaValidator(loadWorkflowSchema());
+  if (sharedValidator) return sharedValidator;
+  const path = defaultWorkflowSchemaPath();
+  if (!process.env[WORKFLOW_SCHEMA_ENV] && !existsSync(path)) {
+    const packaged = createPackagedSchemaValidator();
+    sharedValidator = { validate: (value) => fallbackDiagnostics(packaged.validate(value)) };
+  } else {
+    sharedValidator = createSchemaValidator(loadWorkflowSchema(path));
+  }
   return sharedValidator;
 }
 
