@@ -9,6 +9,9 @@ import { createLogger, silenceKnownDependencyWarnings } from "./platform/telemet
 import { migrationSources } from "./app/migration-sources.ts";
 import { openDatabaseUrl, startPrapti } from "./app/runtime.ts";
 import { registerWorkflowCommands } from "./app/workflow.commands.ts";
+import { createAuditLog } from "./platform/audit/audit.log.ts";
+import { createDatabase } from "./platform/db/database.ts";
+import { replayDeadLetters } from "./platform/events/dead-letters.ts";
 
 /** A failure the user can act on: printed as one line, exit code as given. */
 class CliFailure extends Error {
@@ -200,6 +203,58 @@ export function buildCli(): Command {
     );
 
   registerWorkflowCommands(program, (work) => withDatabaseUrl(work));
+
+  program
+    .command("audit")
+    .description("the audit log")
+    .command("verify")
+    .description("recompute every tenant's audit hash chain and report the first broken link")
+    .option("--tenant <slug>", "only this business")
+    .action((options: { tenant?: string }) =>
+      withDatabaseUrl(async (url) => {
+        const database = createDatabase({ url, applicationName: "prapti-cli", maxConnections: 2 });
+        try {
+          let query = database.owner.selectFrom("tenants").select(["id", "slug"]);
+          if (options.tenant) query = query.where("slug", "=", options.tenant);
+          const tenants = await query.orderBy("slug").execute();
+          if (options.tenant && tenants.length === 0)
+            throw new CliFailure(`no business with the slug "${options.tenant}"`);
+          const audit = createAuditLog({ db: database.owner });
+          let broken = 0;
+          for (const tenant of tenants) {
+            const result = await audit.verifyAuditChain({ tenantId: tenant.id });
+            process.stdout.write(`${tenant.slug}: ${JSON.stringify(result)}\n`);
+            if (!result.ok) broken += 1;
+          }
+          if (broken > 0) throw new CliFailure(`the audit chain of ${broken} business(es) is broken`);
+        } finally {
+          await database.close();
+        }
+      }),
+    );
+
+  program
+    .command("events")
+    .description("the event bus")
+    .command("replay")
+    .description("deliver dead-lettered events to their consumer again")
+    .requiredOption("--consumer <name>", "consumer name, e.g. webhooks")
+    .option("--id <id...>", "only these dead letters")
+    .action((options: { consumer: string; id?: string[] }) =>
+      withDatabaseUrl(async (url) => {
+        const database = createDatabase({ url, applicationName: "prapti-cli", maxConnections: 2 });
+        try {
+          const result = await replayDeadLetters({
+            db: database.owner,
+            consumer: options.consumer,
+            ...(options.id ? { ids: options.id.map(Number) } : {}),
+          });
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+        } finally {
+          await database.close();
+        }
+      }),
+    );
 
   return program;
 }

@@ -14,6 +14,8 @@ import { buildActionCatalog, buildEventRegistry, MODULES } from "./modules.ts";
 import { createSecurityServices } from "../platform/auth/security.services.ts";
 import { resolveSecrets } from "../platform/crypto/secret.store.ts";
 import { registerApi } from "./api.ts";
+import { createEventBus } from "../platform/events/create-event.bus.ts";
+import { createWebhookFanOutConsumer, createWebhookSender } from "../platform/events/webhook.dispatcher.ts";
 import type { WorkflowEngine } from "../platform/engine/workflow-engine.ts";
 import type { Workflow } from "../orchestration/dsl/workflow.types.ts";
 import { interpretWorkflow } from "../orchestration/runtime/workflow.interpreter.ts";
@@ -121,6 +123,20 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     if (role !== "api") {
       const stopSweeper = hub.orchestrator.startSweeper();
       cleanups.push(stopSweeper);
+      // The outbox relay and the event consumers (outbound webhooks) run where workflows run.
+      const bus = createEventBus({ database, config, logger, metrics });
+      const webhookSender = createWebhookSender({
+        owner: database.owner,
+        databaseUrl: database.url,
+        logger,
+        metrics,
+        maxAttempts: config.webhookMaxAttempts,
+      });
+      bus.subscribe(createWebhookFanOutConsumer({ app: database.app, onQueued: () => webhookSender.wake() }));
+      await bus.start();
+      cleanups.push(() => bus.stop());
+      await webhookSender.start();
+      cleanups.push(() => webhookSender.stop());
     }
 
     const http = await createHttpServer({
