@@ -133,7 +133,7 @@ describe("NATS JetStream event bus", () => {
         .where("id", "=", event?.id ?? "")
         .executeTakeFirst();
       return row?.published_at ? true : undefined;
-    });
+    }, 120_000);
     const info = await jsm.streams.info(names.stream);
     expect(info.state.messages).toBe(1);
     expect(seen).toEqual([event?.id]);
