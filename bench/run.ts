@@ -1,8 +1,11 @@
+import { runImportPlanningBenchmark } from "../src/modules/integrations/index.ts";
+import { runReconciliationBenchmark } from "../src/modules/payments/index.ts";
 import { runEngineBenchmark } from "./engine.bench.ts";
 
 /** `npm run bench [engine]`: each part prints its figures and their ratios to a baseline measured in the same run. */
 const suites: Record<string, () => Promise<string[]>> = {
   engine: runEngineBenchmark,
+  reconciliation: () => runReconciliationBenchmark({ importPlanning: () => runImportPlanningBenchmark() }),
 };
 
 const wanted = process.argv.slice(2).filter((name) => !name.startsWith("-"));

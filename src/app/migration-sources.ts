@@ -12,6 +12,8 @@ export function migrationSources(): MigrationSource[] {
     { scope: "audit", directory: directoryOf("../platform/audit/migrations/") },
     { scope: "customers", directory: directoryOf("../modules/customers/migrations/") },
     { scope: "invoicing", directory: directoryOf("../modules/invoicing/migrations/") },
+    { scope: "payments", directory: directoryOf("../modules/payments/migrations/") },
+    { scope: "integrations", directory: directoryOf("../modules/integrations/migrations/") },
     { scope: "orchestration", directory: directoryOf("../orchestration/migrations/") },
   ];
 }

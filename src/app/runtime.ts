@@ -10,7 +10,7 @@ import { createModuleGateway, type ModuleGateway } from "../orchestration/gatewa
 import type { ModuleContext } from "../platform/modules/module.contract.ts";
 import { createMetrics, type PraptiMetrics } from "../platform/telemetry/metrics.ts";
 import { registerMetrics } from "../platform/telemetry/metrics.plugin.ts";
-import { buildActionCatalog, buildEventRegistry, MODULES } from "./modules.ts";
+import { buildActionCatalog, buildEventRegistry, buildModules } from "./modules.ts";
 import { createSecurityServices } from "../platform/auth/security.services.ts";
 import { resolveSecrets } from "../platform/crypto/secret.store.ts";
 import { registerApi } from "./api.ts";
@@ -78,9 +78,10 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       secrets: await resolveSecrets({ dataDir: config.dataDir, security: config.security }),
     });
     const metrics = createMetrics();
-    const events = buildEventRegistry(MODULES);
+    const modules = buildModules({ cipher: security.cipher });
+    const events = buildEventRegistry(modules);
     const moduleContext: ModuleContext = { database, events, logger, now: () => Date.now() };
-    const catalog = buildActionCatalog(moduleContext, MODULES);
+    const catalog = buildActionCatalog(moduleContext, modules);
     const gateway = createModuleGateway({ catalog, logger, metrics });
     const functions: FunctionCatalog = {
       has: (name) => catalog.get(name) !== undefined,
@@ -158,7 +159,7 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     });
     await registerMetrics(http, { metrics });
     if (role !== "worker") {
-      registerApi({ app: http, security, database, events, modules: MODULES, moduleContext, hub, gateway });
+      registerApi({ app: http, security, database, events, modules, moduleContext, hub, gateway });
     }
     const listenUrl = await http.listen({ port: config.port, host: config.host });
     // Closing HTTP first stops new requests and waits for in-flight ones before the engine drains.

@@ -126,14 +126,18 @@ describe("NATS JetStream event bus", () => {
     await sql`update event_outbox set published_at = null where id = ${event?.id ?? ""}`.execute(
       database.owner,
     );
-    await waitFor("the row marked again", async () => {
-      const row = await eventsDb(database.owner)
-        .selectFrom("event_outbox")
-        .select("published_at")
-        .where("id", "=", event?.id ?? "")
-        .executeTakeFirst();
-      return row?.published_at ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      "the row marked again",
+      async () => {
+        const row = await eventsDb(database.owner)
+          .selectFrom("event_outbox")
+          .select("published_at")
+          .where("id", "=", event?.id ?? "")
+          .executeTakeFirst();
+        return row?.published_at ? true : undefined;
+      },
+      120_000,
+    );
     const info = await jsm.streams.info(names.stream);
     expect(info.state.messages).toBe(1);
     expect(seen).toEqual([event?.id]);

@@ -1,0 +1,400 @@
+import { createHash } from "node:crypto";
+import type { Selectable } from "kysely";
+import { sql } from "kysely";
+import { z } from "zod";
+import { AppError } from "../../kernel/app-error.ts";
+import { toPage, type Page } from "../../platform/http/pagination.ts";
+import { readCursor } from "./paging.ts";
+import type { CommandMeta } from "./actor.ts";
+import { parseBankCsv, ZBankCsvMapping, type BankCsvMapping } from "./bank-csv.parser.ts";
+import { parseCamt } from "./camt.parser.ts";
+import { parseWith } from "./field-issues.ts";
+import { parseMt940 } from "./mt940.parser.ts";
+import type { BankAccountInput, ImportStatementInput } from "./payments.schemas.ts";
+import {
+  toJsonb,
+  type BankAccountsTable,
+  type BankStatementLinesTable,
+  type BankStatementsTable,
+  type PaymentsDb,
+} from "./payments.tables.ts";
+import {
+  createUnitOfWork,
+  isUniqueViolation,
+  type PaymentsDeps,
+  type UnitOfWork,
+} from "./payments.unit-of-work.ts";
+import { money, ZMoneyText } from "./payments.views.ts";
+import { camtToStatementLines, mt940ToStatementLines, type BankStatementLine } from "./statement-line.ts";
+
+export const ZBankAccountView = z.object({
+  id: z.string(),
+  name: z.string(),
+  accountIdentifier: z.string(),
+  bankName: z.string().nullable(),
+  ifsc: z.string().nullable(),
+  csvMapping: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+});
+export type BankAccountView = z.infer<typeof ZBankAccountView>;
+
+export const ZStatementView = z.object({
+  id: z.string(),
+  bankAccountId: z.string(),
+  format: z.string(),
+  fileName: z.string().nullable(),
+  lineCount: z.number().int(),
+  newLineCount: z.number().int(),
+  importedAt: z.string(),
+  importedBy: z.string(),
+});
+export type StatementView = z.infer<typeof ZStatementView>;
+
+export const ZImportStatementResult = z.object({
+  /** True when this very file was imported before: nothing was written. */
+  duplicate: z.boolean(),
+  statement: ZStatementView,
+  /** Lines in the file, lines new to Prapti, lines already known from an earlier (overlapping) statement. */
+  lineCount: z.number().int(),
+  newLineCount: z.number().int(),
+  alreadyKnownCount: z.number().int(),
+  creditCount: z.number().int(),
+});
+export type ImportStatementResult = z.infer<typeof ZImportStatementResult>;
+
+export const ZStatementLineView = z.object({
+  id: z.string(),
+  statementId: z.string(),
+  bankAccountId: z.string(),
+  fingerprint: z.string(),
+  bookingDate: z.string(),
+  valueDate: z.string().nullable(),
+  direction: z.enum(["credit", "debit"]),
+  amountPaise: ZMoneyText,
+  currency: z.string(),
+  reversal: z.boolean(),
+  bankReference: z.string().nullable(),
+  utr: z.string().nullable(),
+  channel: z.string().nullable(),
+  narration: z.string(),
+  counterparty: z.record(z.string(), z.unknown()),
+  status: z.enum(["unmatched", "matched", "ignored"]),
+  paymentId: z.string().nullable(),
+});
+export type StatementLineView = z.infer<typeof ZStatementLineView>;
+
+type AccountRow = Selectable<BankAccountsTable>;
+type StatementRow = Selectable<BankStatementsTable>;
+export type LineRow = Selectable<BankStatementLinesTable>;
+
+function toAccountView(row: AccountRow): BankAccountView {
+  return {
+    id: row.id,
+    name: row.name,
+    accountIdentifier: row.account_identifier,
+    bankName: row.bank_name,
+    ifsc: row.ifsc,
+    csvMapping: (row.csv_mapping as Record<string, unknown> | null) ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toStatementView(row: StatementRow): StatementView {
+  return {
+    id: row.id,
+    bankAccountId: row.bank_account_id,
+    format: row.format,
+    fileName: row.file_name,
+    lineCount: row.line_count,
+    newLineCount: row.new_line_count,
+    importedAt: row.imported_at.toISOString(),
+    importedBy: row.imported_by,
+  };
+}
+
+export function toLineView(row: LineRow): StatementLineView {
+  return {
+    id: row.id,
+    statementId: row.statement_id,
+    bankAccountId: row.bank_account_id,
+    fingerprint: row.fingerprint,
+    bookingDate: row.booking_date,
+    valueDate: row.value_date,
+    direction: row.direction as StatementLineView["direction"],
+    amountPaise: money(row.amount_paise),
+    currency: row.currency,
+    reversal: row.reversal,
+    bankReference: row.bank_reference,
+    utr: row.utr,
+    channel: row.channel,
+    narration: row.narration,
+    counterparty: (row.counterparty ?? {}) as Record<string, unknown>,
+    status: row.status as StatementLineView["status"],
+    paymentId: row.payment_id,
+  };
+}
+
+const accountKey = (value: string): string => value.toUpperCase().replace(/[^A-Z0-9]/g, "");
+
+/** Reads a statement file into lines, refusing (INVALID_INPUT, every problem named) anything it cannot read. */
+function readStatement(
+  input: ImportStatementInput,
+  account: AccountRow,
+): { format: StatementRow["format"]; lines: BankStatementLine[] } {
+  if (input.format === "csv") {
+    if (!account.csv_mapping) {
+      throw AppError.invalidInput([
+        { field: "bankAccountId", reason: "the account has no saved CSV mapping; save one first" },
+      ]);
+    }
+    const mapping = {
+      ...(account.csv_mapping as Omit<BankCsvMapping, "accountId">),
+      accountId: account.account_identifier,
+    };
+    return { format: "csv", lines: parseBankCsv({ text: input.content, mapping }) };
+  }
+  const parsed =
+    input.format === "mt940"
+      ? { format: "mt940", lines: mt940ToStatementLines(parseMt940(input.content)) }
+      : (() => {
+          const message = parseCamt(input.content);
+          return { format: message.messageType, lines: camtToStatementLines(message) };
+        })();
+  const expected = accountKey(account.account_identifier);
+  const others = [...new Set(parsed.lines.map((line) => line.accountId))].filter(
+    (accountId) => accountKey(accountId) !== expected,
+  );
+  if (others.length > 0) {
+    throw AppError.invalidInput([
+      {
+        field: "content",
+        reason: `the statement is for account ${others.join(", ")}, not ${account.account_identifier}`,
+      },
+    ]);
+  }
+  return parsed;
+}
+
+export type BankStatementService = ReturnType<typeof createBankStatementService>;
+
+/** Bank accounts, their saved CSV mappings, and statement imports that recognise lines seen before. */
+export function createBankStatementService(
+  deps: PaymentsDeps,
+  unitOfWork: UnitOfWork = createUnitOfWork(deps),
+) {
+  const { clock, newId, inTenant, command, audit } = unitOfWork;
+
+  async function requireAccount(trx: PaymentsDb, id: string): Promise<AccountRow> {
+    const row = await trx.selectFrom("bank_accounts").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw AppError.notFound("bank account", id);
+    return row;
+  }
+
+  function checkMapping(mapping: BankAccountInput["csvMapping"], accountIdentifier: string): unknown {
+    if (mapping === undefined) return undefined;
+    parseWith(ZBankCsvMapping, { ...mapping, accountId: accountIdentifier }, "csvMapping");
+    return mapping;
+  }
+
+  return {
+    createBankAccount(meta: CommandMeta, input: BankAccountInput): Promise<BankAccountView> {
+      return command(meta, "payments.create-bank-account", input, async (trx) => {
+        const mapping = checkMapping(input.csvMapping, input.accountIdentifier);
+        const now = clock();
+        try {
+          const row = await trx
+            .insertInto("bank_accounts")
+            .values({
+              id: newId(),
+              tenant_id: meta.tenantId,
+              name: input.name,
+              account_identifier: input.accountIdentifier,
+              bank_name: input.bankName ?? null,
+              ifsc: input.ifsc ?? null,
+              csv_mapping: mapping === undefined ? null : toJsonb(mapping),
+              created_at: now,
+              updated_at: now,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          await audit(trx, meta, {
+            action: "bank-account.created",
+            entity: { type: "bank-account", id: row.id },
+            after: toAccountView(row),
+          });
+          return toAccountView(row);
+        } catch (error) {
+          if (isUniqueViolation(error)) {
+            throw AppError.conflict(`account ${input.accountIdentifier} is already set up`, {
+              accountIdentifier: input.accountIdentifier,
+            });
+          }
+          throw error;
+        }
+      });
+    },
+
+    saveCsvMapping(
+      meta: CommandMeta,
+      input: { bankAccountId: string; csvMapping: NonNullable<BankAccountInput["csvMapping"]> },
+    ): Promise<BankAccountView> {
+      return command(meta, "payments.save-csv-mapping", input, async (trx) => {
+        const account = await requireAccount(trx, input.bankAccountId);
+        const mapping = checkMapping(input.csvMapping, account.account_identifier);
+        const row = await trx
+          .updateTable("bank_accounts")
+          .set({ csv_mapping: toJsonb(mapping), updated_at: clock() })
+          .where("id", "=", account.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toAccountView(row);
+      });
+    },
+
+    listBankAccounts: (tenantId: string): Promise<BankAccountView[]> =>
+      inTenant(tenantId, async (trx) =>
+        (await trx.selectFrom("bank_accounts").selectAll().orderBy("name").orderBy("id").execute()).map(
+          toAccountView,
+        ),
+      ),
+
+    /**
+     * Imports a statement (MT940, camt.05x, or CSV with the account's saved mapping). Lines carry fingerprints:
+     * a line already known (from this file or an overlapping statement) is not stored again, and importing the
+     * same file twice writes nothing at all.
+     */
+    importStatement(meta: CommandMeta, input: ImportStatementInput): Promise<ImportStatementResult> {
+      return command(meta, "payments.import-statement", input, async (trx) => {
+        const account = await requireAccount(trx, input.bankAccountId);
+        const fileSha256 = createHash("sha256").update(input.content).digest("hex");
+        const seen = await trx
+          .selectFrom("bank_statements")
+          .selectAll()
+          .where("bank_account_id", "=", account.id)
+          .where("file_sha256", "=", fileSha256)
+          .executeTakeFirst();
+        if (seen) {
+          return {
+            duplicate: true,
+            statement: toStatementView(seen),
+            lineCount: seen.line_count,
+            newLineCount: 0,
+            alreadyKnownCount: seen.line_count,
+            creditCount: 0,
+          };
+        }
+        const { format, lines } = readStatement(input, account);
+        const statementId = newId();
+        const now = clock();
+        let inserted = 0;
+        const batchSize = 500;
+        // The statement row first (lines reference it), its counts once the lines are in.
+        await trx
+          .insertInto("bank_statements")
+          .values({
+            id: statementId,
+            tenant_id: meta.tenantId,
+            bank_account_id: account.id,
+            format,
+            file_name: input.fileName ?? null,
+            file_sha256: fileSha256,
+            line_count: lines.length,
+            new_line_count: 0,
+            imported_at: now,
+            imported_by: meta.actor,
+          })
+          .execute();
+        for (let start = 0; start < lines.length; start += batchSize) {
+          const batch = lines.slice(start, start + batchSize);
+          const rows = await trx
+            .insertInto("bank_statement_lines")
+            .values(
+              batch.map((line) => ({
+                id: newId(),
+                tenant_id: meta.tenantId,
+                statement_id: statementId,
+                bank_account_id: account.id,
+                fingerprint: line.fingerprint,
+                booking_date: line.bookingDate,
+                value_date: line.valueDate ?? null,
+                direction: line.direction,
+                amount_paise: line.amountMinor,
+                currency: line.currency,
+                reversal: line.reversal,
+                bank_reference: line.bankReference ?? null,
+                customer_reference: line.customerReference ?? null,
+                utr: line.utr ?? null,
+                channel: line.channel ?? null,
+                narration: line.narration,
+                counterparty: toJsonb(line.counterparty),
+                balance_after_paise: line.balanceAfterMinor ?? null,
+                status: "unmatched",
+                payment_id: null,
+              })),
+            )
+            .onConflict((conflict) => conflict.columns(["tenant_id", "fingerprint"]).doNothing())
+            .returning("id")
+            .execute();
+          inserted += rows.length;
+        }
+        const statement = await trx
+          .updateTable("bank_statements")
+          .set({ new_line_count: inserted })
+          .where("id", "=", statementId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit(trx, meta, {
+          action: "bank-statement.imported",
+          entity: { type: "bank-statement", id: statementId },
+          metadata: { format, lines: lines.length, newLines: inserted, fileSha256 },
+        });
+        return {
+          duplicate: false,
+          statement: toStatementView(statement),
+          lineCount: lines.length,
+          newLineCount: inserted,
+          alreadyKnownCount: lines.length - inserted,
+          creditCount: lines.filter((line) => line.direction === "credit").length,
+        };
+      });
+    },
+
+    listStatements: (tenantId: string, bankAccountId?: string): Promise<StatementView[]> =>
+      inTenant(tenantId, async (trx) => {
+        let select = trx.selectFrom("bank_statements").selectAll();
+        if (bankAccountId) select = select.where("bank_account_id", "=", bankAccountId);
+        return (await select.orderBy("imported_at", "desc").orderBy("id").limit(500).execute()).map(
+          toStatementView,
+        );
+      }),
+
+    listLines(
+      tenantId: string,
+      query: {
+        limit: number;
+        cursor?: string | undefined;
+        statementId?: string | undefined;
+        status?: string | undefined;
+      },
+    ): Promise<Page<StatementLineView>> {
+      const cursor = readCursor(query.cursor, "date");
+      return inTenant(tenantId, async (trx) => {
+        let select = trx.selectFrom("bank_statement_lines").selectAll();
+        if (query.statementId) select = select.where("statement_id", "=", query.statementId);
+        if (query.status) select = select.where("status", "=", query.status);
+        if (cursor) {
+          select = select.where(
+            sql<boolean>`(booking_date, id) > (${String(cursor.after)}::date, ${cursor.id}::uuid)`,
+          );
+        }
+        const rows = await select
+          .orderBy("booking_date")
+          .orderBy("id")
+          .limit(query.limit + 1)
+          .execute();
+        const page = toPage(rows, query.limit, (row) => ({ after: row.booking_date, id: row.id }));
+        return { items: page.items.map(toLineView), nextCursor: page.nextCursor };
+      });
+    },
+  };
+}
