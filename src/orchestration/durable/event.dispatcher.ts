@@ -6,6 +6,7 @@ import { matchesEventProperties } from "../runtime/event-filter.ts";
 import type { CloudEvent as RuntimeCloudEvent } from "../runtime/runtime-host.port.ts";
 import type { OrchestrationTables } from "../store/orchestration.tables.ts";
 import { toJsonText } from "./instance.store.ts";
+import { loadEventSchedules, matchingFilterIndexes, recordTrigger } from "./schedule.triggers.ts";
 
 /** The `with` part of a Serverless Workflow event filter: attributes the event must have. */
 export interface EventFilter {
@@ -33,7 +34,8 @@ export function filterEventType(filter: EventFilter): string {
 /**
  * Matches new outbox events against open correlations, recording each delivery once per correlation.
  * Runs across tenants on the owner connection; concurrent dispatchers never take the same events.
- * Returns the instances that received something, so they can be woken.
+ * Returns the instances that received something, so they can be woken. Events matching an `on` schedule are
+ * recorded for it in the same pass (the schedule sweep starts the instances).
  */
 export async function dispatchPendingEvents(deps: {
   owner: Kysely<DB>;
@@ -59,6 +61,7 @@ export async function dispatchPendingEvents(deps: {
       .where("tenant_id", "in", tenants)
       .where("closed_at", "is", null)
       .execute();
+    const schedules = await loadEventSchedules(trx, tenants);
 
     const woken = new Map<string, { tenantId: string; instanceId: string }>();
     for (const row of events) {
@@ -82,6 +85,11 @@ export async function dispatchPendingEvents(deps: {
           tenantId: correlation.tenant_id,
           instanceId: correlation.instance_id,
         });
+      }
+      for (const schedule of schedules) {
+        if (schedule.tenantId !== row.tenant_id) continue;
+        for (const index of matchingFilterIndexes(schedule, event, safeMatch))
+          await recordTrigger(trx, schedule, event, index);
       }
     }
     await trx

@@ -19,6 +19,7 @@ import { createCorrelationStore } from "./correlation.store.ts";
 import { createDurableHost } from "./durable.host.ts";
 import { dispatchPendingEvents } from "./event.dispatcher.ts";
 import { createInstanceStore, type InstanceRecord } from "./instance.store.ts";
+import { createScheduler } from "./schedule.sweeper.ts";
 
 export const EXECUTE_WORKFLOW = "orchestration.execute";
 
@@ -216,6 +217,31 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     if (woken) await enqueue(tenantId, parentId, woken.execution);
   }
 
+  async function start(input: {
+    tenantId: string;
+    namespace: string;
+    name: string;
+    version?: string;
+    input: unknown;
+    businessKey?: string;
+  }): Promise<{ instance: InstanceRecord; created: boolean }> {
+    const definition = await deps.definitions.resolveForStart(input);
+    const result = await store.create({
+      tenantId: input.tenantId,
+      namespace: definition.namespace,
+      name: definition.name,
+      version: definition.version,
+      input: input.input ?? {},
+      ...(input.businessKey ? { businessKey: input.businessKey } : {}),
+      id: randomUUID(),
+    });
+    if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution, true);
+    return result;
+  }
+
+  // Definitions with a `schedule` (current versions only) start their own instances from the sweep.
+  const scheduler = createScheduler({ owner: deps.owner, start, now, logger: deps.logger });
+
   const executeRegistration: WorkflowRegistration<ExecuteInput, { outcome: string }> = {
     name: EXECUTE_WORKFLOW,
     run: (_context, input) => execute(input),
@@ -229,27 +255,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
      * Starts an instance of the current (or a given) version of a definition. With a business key, starting
      * twice returns the first instance.
      */
-    async start(input: {
-      tenantId: string;
-      namespace: string;
-      name: string;
-      version?: string;
-      input: unknown;
-      businessKey?: string;
-    }): Promise<{ instance: InstanceRecord; created: boolean }> {
-      const definition = await deps.definitions.resolveForStart(input);
-      const result = await store.create({
-        tenantId: input.tenantId,
-        namespace: definition.namespace,
-        name: definition.name,
-        version: definition.version,
-        input: input.input ?? {},
-        ...(input.businessKey ? { businessKey: input.businessKey } : {}),
-        id: randomUUID(),
-      });
-      if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution, true);
-      return result;
-    },
+    start,
 
     /** Told when an instance run by this process ends (completed, faulted or cancelled). */
     onEnded(listener: (ended: { tenantId: string; instanceId: string; status: string }) => void): () => void {
@@ -317,8 +323,12 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       return store.get(tenantId, instanceId);
     },
 
-    /** Wakes parked instances whose time has come and delivers new events to waiting ones. */
-    async sweep(limit = 500): Promise<{ woken: number; dispatched: number }> {
+    /**
+     * Wakes parked instances whose time has come, delivers new events to waiting ones, and starts the instances
+     * of scheduled definitions that are due (see schedule.sweeper.ts).
+     */
+    async sweep(limit = 500): Promise<{ woken: number; dispatched: number; scheduled: number }> {
+      await scheduler.sync();
       const due = await store.claimDue({ now: new Date(now()), limit });
       for (const claim of due) await enqueue(claim.tenantId, claim.instanceId, claim.execution);
       const dispatch = await dispatchPendingEvents({ owner: deps.owner, limit });
@@ -330,7 +340,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         });
         if (woken) await enqueue(target.tenantId, target.instanceId, woken.execution);
       }
-      return { woken: due.length, dispatched: dispatch.dispatched };
+      const { scheduled } = await scheduler.run(limit);
+      return { woken: due.length, dispatched: dispatch.dispatched, scheduled };
     },
 
     /** Runs the sweep in the background until stopped; several workers may run it at once. */

@@ -98,6 +98,35 @@ export interface WorkflowDeliveriesTable {
   delivered_at: CreatedAt;
 }
 
+export type ScheduleKindColumn = "every" | "cron" | "after" | "on";
+
+export interface WorkflowSchedulesTable {
+  tenant_id: string;
+  namespace: string;
+  name: string;
+  version: string;
+  kind: ScheduleKindColumn;
+  spec: NullableJson;
+  problem: string | null;
+  next_run_at: Date | null;
+  last_slot: Date | null;
+  last_instance_id: string | null;
+  activated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface WorkflowScheduleTriggersTable {
+  tenant_id: string;
+  namespace: string;
+  name: string;
+  version: string;
+  event_id: string;
+  filter_index: Generated<number>;
+  event: Json;
+  recorded_at: CreatedAt;
+  started_at: Date | null;
+  instance_id: string | null;
+}
+
 /** The hub's own tables; platform code reaches them through `db.withTables<OrchestrationTables>()`. */
 export type OrchestrationTables = {
   workflow_definitions: WorkflowDefinitionsTable;
@@ -108,4 +137,6 @@ export type OrchestrationTables = {
   workflow_parked: WorkflowParkedTable;
   workflow_correlations: WorkflowCorrelationsTable;
   workflow_deliveries: WorkflowDeliveriesTable;
+  workflow_schedules: WorkflowSchedulesTable;
+  workflow_schedule_triggers: WorkflowScheduleTriggersTable;
 };

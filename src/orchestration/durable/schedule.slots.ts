@@ -1,0 +1,111 @@
+import { CronExpressionParser } from "cron-parser";
+import { durationToMilliseconds } from "../dsl/duration.parser.ts";
+import type { EventFilter } from "./event.dispatcher.ts";
+
+/**
+ * A definition's `schedule`, reduced to what the scheduler needs. Time-based kinds produce slots; `on` starts
+ * instances from matching events.
+ */
+export type ScheduleSpec =
+  | { kind: "every"; intervalMs: number }
+  | { kind: "cron"; cron: string }
+  | { kind: "after"; delayMs: number }
+  | { kind: "on"; mode: "one" | "any" | "all"; filters: EventFilter[] };
+
+export type ScheduleKind = ScheduleSpec["kind"];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function filterList(value: unknown, what: string): EventFilter[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (!list.every(isObject)) throw new Error(`schedule.on.${what} must hold event filters`);
+  return list;
+}
+
+/** Reads a document's `schedule`; throws with a readable message when it cannot be scheduled. */
+export function parseSchedule(schedule: unknown): ScheduleSpec {
+  if (!isObject(schedule)) throw new Error("schedule must be an object");
+  if (schedule.every !== undefined) {
+    const intervalMs = durationToMilliseconds(schedule.every);
+    if (intervalMs <= 0) throw new Error("schedule.every must be longer than zero");
+    return { kind: "every", intervalMs };
+  }
+  if (schedule.cron !== undefined) {
+    if (typeof schedule.cron !== "string") throw new Error("schedule.cron must be a string");
+    const cron = schedule.cron.trim();
+    if (cron.split(/\s+/).length !== 5) {
+      throw new Error(
+        `schedule.cron '${cron}' must have 5 fields (minute hour day-of-month month day-of-week)`,
+      );
+    }
+    CronExpressionParser.parse(cron, { tz: "UTC", strict: false });
+    return { kind: "cron", cron };
+  }
+  if (schedule.after !== undefined) {
+    const delayMs = durationToMilliseconds(schedule.after);
+    return { kind: "after", delayMs };
+  }
+  if (isObject(schedule.on)) {
+    const on = schedule.on;
+    if (on.one !== undefined) return { kind: "on", mode: "one", filters: filterList(on.one, "one") };
+    if (on.any !== undefined) return { kind: "on", mode: "any", filters: filterList(on.any, "any") };
+    if (on.all !== undefined) return { kind: "on", mode: "all", filters: filterList(on.all, "all") };
+    throw new Error("schedule.on needs one, any or all");
+  }
+  throw new Error("schedule needs every, cron, after or on");
+}
+
+/** The first slot strictly after `after` (`every` slots are multiples of the period since the Unix epoch). */
+export function nextSlot(spec: ScheduleSpec, after: Date): Date | undefined {
+  switch (spec.kind) {
+    case "every":
+      return new Date((Math.floor(after.getTime() / spec.intervalMs) + 1) * spec.intervalMs);
+    case "cron":
+      return CronExpressionParser.parse(spec.cron, { tz: "UTC", currentDate: after }).next().toDate();
+    case "after":
+    case "on":
+      return undefined;
+  }
+}
+
+/** The latest slot at or before `at`. */
+export function latestSlot(spec: ScheduleSpec, at: Date): Date | undefined {
+  switch (spec.kind) {
+    case "every":
+      return new Date(Math.floor(at.getTime() / spec.intervalMs) * spec.intervalMs);
+    case "cron":
+      // `prev` looks strictly before its start; a slot exactly at `at` counts as due.
+      return CronExpressionParser.parse(spec.cron, { tz: "UTC", currentDate: new Date(at.getTime() + 1) })
+        .prev()
+        .toDate();
+    case "after":
+    case "on":
+      return undefined;
+  }
+}
+
+/** When a schedule that became current at `activatedAt` first runs (null: it waits for events). */
+export function firstRun(spec: ScheduleSpec, activatedAt: Date): Date | null {
+  if (spec.kind === "after") return new Date(activatedAt.getTime() + spec.delayMs);
+  if (spec.kind === "on") return null;
+  return nextSlot(spec, activatedAt) ?? null;
+}
+
+/**
+ * The slot to start now for a schedule due at `nextRunAt`, and when it runs next. However many slots were
+ * missed (everything was down), one instance starts: for the latest slot that has come; the rest are skipped.
+ * `after` has a single slot, its due time; its next run is set when that instance ends.
+ */
+export function dueSlot(
+  spec: ScheduleSpec,
+  nextRunAt: Date,
+  now: Date,
+): { slot: Date; next: Date | null } | undefined {
+  if (nextRunAt.getTime() > now.getTime()) return undefined;
+  if (spec.kind === "after") return { slot: nextRunAt, next: null };
+  if (spec.kind === "on") return undefined;
+  const latest = latestSlot(spec, now);
+  const slot = latest && latest.getTime() >= nextRunAt.getTime() ? latest : nextRunAt;
+  return { slot, next: nextSlot(spec, slot) ?? null };
+}
