@@ -12,7 +12,7 @@ import type {
   ImportedPayment,
 } from "./imported-records.ts";
 import { EMAIL_PATTERN, normaliseIndianPhone, readImportDate, toStateCode } from "./import-values.ts";
-import { child, children, readXml, textAt, type XmlNode } from "./xml-tree.ts";
+import { child, children, readXml, textAt, type XmlNode } from "../../platform/formats/xml-tree.ts";
 
 /**
  * Tally (TallyPrime / Tally.ERP 9) XML exports: ENVELOPE/BODY/IMPORTDATA/REQUESTDATA/TALLYMESSAGE holding VOUCHER,

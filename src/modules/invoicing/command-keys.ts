@@ -1,61 +1,11 @@
-import { createHash } from "node:crypto";
-import { AppError } from "../../kernel/app-error.ts";
-import { jsonReplacer } from "../../platform/events/event-outbox.ts";
+import { runCommandOnce } from "../../platform/db/command-keys.ts";
 import type { InvoicingDb } from "./invoicing.tables.ts";
 
-function hashOf(command: string, request: unknown): string {
-  return createHash("sha256")
-    .update(`${command}\n${JSON.stringify(request ?? null, jsonReplacer)}`)
-    .digest("hex");
-}
-
-/**
- * Runs a command once per idempotency key, inside the command's transaction. The key is claimed first: a
- * concurrent retry with the same key waits for this transaction and then reads the stored answer; when the
- * command fails, the key is released with the rollback. Without a key the command simply runs. Answers must
- * be JSON (views, not domain objects with bigint).
- */
-export async function runOnce<T>(
+/** Runs a command once per idempotency key (see runCommandOnce), with this module's keys in `invoicing_command_keys`. */
+export function runOnce<T>(
   trx: InvoicingDb,
   options: { tenantId: string; key: string | undefined; command: string; request: unknown },
   work: () => Promise<T>,
 ): Promise<T> {
-  const { key } = options;
-  if (key === undefined || key === "") return work();
-  const requestHash = hashOf(options.command, options.request);
-  const claimed = await trx
-    .insertInto("invoicing_command_keys")
-    .values({
-      tenant_id: options.tenantId,
-      key,
-      command: options.command,
-      request_hash: requestHash,
-      response: null,
-    })
-    .onConflict((conflict) => conflict.columns(["tenant_id", "key"]).doNothing())
-    .returning("key")
-    .executeTakeFirst();
-  if (!claimed) {
-    const stored = await trx
-      .selectFrom("invoicing_command_keys")
-      .select(["command", "request_hash", "response"])
-      .where("tenant_id", "=", options.tenantId)
-      .where("key", "=", key)
-      .executeTakeFirstOrThrow();
-    if (stored.command !== options.command || stored.request_hash !== requestHash) {
-      throw AppError.invalidInput(
-        [{ field: "idempotencyKey", reason: `was already used for a different request (${stored.command})` }],
-        "this idempotency key was already used for a different command or input",
-      );
-    }
-    return stored.response as T;
-  }
-  const result = await work();
-  await trx
-    .updateTable("invoicing_command_keys")
-    .set({ response: JSON.stringify(result ?? null, jsonReplacer) })
-    .where("tenant_id", "=", options.tenantId)
-    .where("key", "=", key)
-    .execute();
-  return result;
+  return runCommandOnce(trx, "invoicing_command_keys", options, work);
 }

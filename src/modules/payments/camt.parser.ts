@@ -1,7 +1,15 @@
 import { AppError, type FieldIssue } from "../../kernel/app-error.ts";
 import { isIsoDate, type IsoDate } from "./calendar-date.ts";
 import { decimalToMinor } from "./currency.ts";
-import { attribute, child, children, readXml, textAt, textsOf, type XmlNode } from "./xml-tree.ts";
+import {
+  attribute,
+  child,
+  children,
+  readXml,
+  textAt,
+  textsOf,
+  type XmlNode,
+} from "../../platform/formats/xml-tree.ts";
 
 /**
  * ISO 20022 bank-to-customer cash management messages: camt.053 statements, camt.052 account reports and camt.054
