@@ -1,4 +1,5 @@
 import { sql, type Selectable } from "kysely";
+import { keysetPage } from "../../platform/db/keyset-page.ts";
 import type { Customer } from "./customer.schemas.ts";
 import type { ConsentHistoryEntry, CustomerView, ExternalReference } from "./customer.views.ts";
 import type { CustomerConsentHistoryTable, CustomersDb, CustomersTable } from "./customers.tables.ts";
@@ -251,18 +252,13 @@ export async function listCustomerRows(
         ? sql`created_at`
         : sql`updated_at`;
   const cast = options.sort === "legalName" ? sql`` : sql`::timestamptz`;
-  if (options.after !== undefined) {
-    const comparison = options.descending ? sql`<` : sql`>`;
-    query = query.where(
-      sql<boolean>`(${key}, id) ${comparison} (${options.after.value}${cast}, ${options.after.id}::uuid)`,
-    );
-  }
-  const direction = options.descending ? sql`desc` : sql`asc`;
-  return query
-    .orderBy(sql`${key} ${direction}`)
-    .orderBy(sql`id ${direction}`)
-    .limit(options.limit + 1)
-    .execute();
+  return keysetPage(query, {
+    key,
+    cast,
+    after: options.after,
+    descending: options.descending,
+    limit: options.limit,
+  }).execute();
 }
 
 /** The value a list is sorted on, for the cursor after this row. */

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from "kysely";
+import { keysetPage } from "../../platform/db/keyset-page.ts";
 import type { Paise } from "../../kernel/money.ts";
 import type { CalendarDate } from "./calendar-date.ts";
 import type { InvoiceFingerprint } from "./duplicate-invoice.detector.ts";
@@ -591,18 +592,13 @@ export async function listInvoiceRows(
     query = query.where((eb) => eb.or([eb("number", "ilike", pattern), eb("buyer_name", "ilike", pattern)]));
   }
   const { key, cast } = SORT_KEYS[options.sort];
-  if (options.after !== undefined) {
-    const comparison = options.descending ? sql`<` : sql`>`;
-    query = query.where(
-      sql<boolean>`(${key}, id) ${comparison} (${options.after.value}${cast}, ${options.after.id}::uuid)`,
-    );
-  }
-  const direction = options.descending ? sql`desc` : sql`asc`;
-  return query
-    .orderBy(sql`${key} ${direction}`)
-    .orderBy(sql`id ${direction}`)
-    .limit(options.limit + 1)
-    .execute();
+  return keysetPage(query, {
+    key,
+    cast,
+    after: options.after,
+    descending: options.descending,
+    limit: options.limit,
+  }).execute();
 }
 
 // ---------------------------------------------------------------- notes
