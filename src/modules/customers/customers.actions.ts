@@ -5,7 +5,7 @@ import {
   type ModuleRegistration,
 } from "../../platform/actions/action-catalog.ts";
 import type { ModuleContext } from "../../platform/modules/module.contract.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { createCustomerService, type CustomerService } from "./customer.service.ts";
 import { CONSENT_CHANNELS, CONSENT_SOURCES, ZCustomerProfile } from "./customer.schemas.ts";
 import {

@@ -122,5 +122,5 @@ export type {
   ExternalReference,
   TdsProfileResult,
 } from "./customer.views.ts";
-export type { CommandMeta } from "./actor.ts";
+export type { CommandMeta } from "../../platform/audit/command-actor.ts";
 export { DEMO_CUSTOMERS, seedDemoCustomers } from "./customers.demo.ts";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { listQuerySchema, pageSchema } from "../../platform/http/pagination.ts";
 import type { HttpServer } from "../../platform/http/server.ts";
 import type { RouteContext } from "../../platform/modules/module.contract.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { ZLinkExternalIdInput } from "./integrations.actions.ts";
 import { ZImportFileRequest } from "./import-file.reader.ts";
 import {

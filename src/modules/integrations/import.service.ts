@@ -8,7 +8,7 @@ import { withTenant } from "../../platform/db/database.ts";
 import type { DB } from "../../platform/db/schema.ts";
 import { appendEvent, type EventTypeRegistry } from "../../platform/events/event-outbox.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
-import { auditActorOf, type CommandMeta } from "./actor.ts";
+import { auditActorOf, type CommandMeta } from "../../platform/audit/command-actor.ts";
 import { runOnce } from "./command-keys.ts";
 import {
   ZImportedCreditNoteRecord,

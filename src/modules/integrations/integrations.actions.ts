@@ -4,7 +4,7 @@ import {
   type ActionPolicy,
   type ModuleRegistration,
 } from "../../platform/actions/action-catalog.ts";
-import { metaOf } from "./actor.ts";
+import { metaOf } from "../../platform/audit/command-actor.ts";
 import { ZImportFileRequest } from "./import-file.reader.ts";
 import {
   IMPORTS_PERMISSION,

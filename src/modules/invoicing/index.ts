@@ -202,7 +202,7 @@ export { createDocumentService } from "./invoice-documents.service.ts";
 export type { DocumentService, RenderedPdf } from "./invoice-documents.service.ts";
 export { INVOICING_EVENT_SOURCE } from "./invoicing.unit-of-work.ts";
 export type { InvoicingDeps } from "./invoicing.unit-of-work.ts";
-export type { CommandMeta } from "./actor.ts";
+export type { CommandMeta } from "../../platform/audit/command-actor.ts";
 export {
   ZApplySettlementInput,
   ZApplySettlementResult,

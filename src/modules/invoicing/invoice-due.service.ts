@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { AppError } from "../../kernel/app-error.ts";
 import { appendEvent } from "../../platform/events/event-outbox.ts";
 import { decodeCursor, encodeCursor, type Page } from "../../platform/http/pagination.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { addDays, isCalendarDate, type CalendarDate } from "./calendar-date.ts";
 import { classifyDueness } from "./due-date.calculator.ts";
 import { INVOICING_EVENT_TYPES, toPaiseText, type InvoicingEvent } from "./invoice.events.ts";

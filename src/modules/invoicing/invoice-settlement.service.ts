@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "../../kernel/app-error.ts";
 import type { FieldIssue } from "../../kernel/app-error.ts";
 import type { Paise } from "../../kernel/money.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { applyInvoiceAction } from "./invoice-status.machine.ts";
 import { INVOICING_EVENT_TYPES, toPaiseText, type InvoicingEvent } from "./invoice.events.ts";
 import {

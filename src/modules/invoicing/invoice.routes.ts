@@ -4,7 +4,7 @@ import { etagOf, requireIfMatch, setEtag } from "../../platform/http/etag.ts";
 import { listQuerySchema, pageSchema } from "../../platform/http/pagination.ts";
 import type { HttpServer } from "../../platform/http/server.ts";
 import type { RouteContext } from "../../platform/modules/module.contract.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { settlementPartsOf } from "./invoice-settlement.service.ts";
 import { INVOICE_SORT_FIELDS } from "./invoice.repository.ts";
 import { CANCELLATION_REASONS, INVOICE_STATUSES, ZEinvoiceReference } from "./invoice.schemas.ts";

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { z } from "zod";
 import { AppError } from "../../kernel/app-error.ts";
 import { decodeCursor, encodeCursor, type Page } from "../../platform/http/pagination.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { financialYearOf } from "./calendar-date.ts";
 import {
   DEFAULT_DUPLICATE_WINDOW_DAYS,

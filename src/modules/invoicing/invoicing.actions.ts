@@ -7,7 +7,7 @@ import {
 } from "../../platform/actions/action-catalog.ts";
 import { pageSchema } from "../../platform/http/pagination.ts";
 import type { ModuleContext } from "../../platform/modules/module.contract.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { settlementPartsOf } from "./invoice-settlement.service.ts";
 import { INVOICE_SORT_FIELDS } from "./invoice.repository.ts";
 import { CANCELLATION_REASONS, INVOICE_STATUSES, ZEinvoiceReference } from "./invoice.schemas.ts";

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.ts";
 import type { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { addDays, financialYearOf, type CalendarDate } from "./calendar-date.ts";
 import type { InvoiceDraftInput, InvoiceLineWireInput } from "./invoice.views.ts";
 import { createInvoicingServices } from "./invoicing.services.ts";

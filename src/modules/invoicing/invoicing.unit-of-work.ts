@@ -4,7 +4,7 @@ import { appendAudit } from "../../platform/audit/audit.log.ts";
 import { withTenant } from "../../platform/db/database.ts";
 import type { DB } from "../../platform/db/schema.ts";
 import { appendEvent, type EventTypeRegistry } from "../../platform/events/event-outbox.ts";
-import { auditActorOf, type CommandMeta } from "./actor.ts";
+import { auditActorOf, type CommandMeta } from "../../platform/audit/command-actor.ts";
 import { runOnce } from "./command-keys.ts";
 import type { InvoicingEvent } from "./invoice.events.ts";
 import { findInvoice, toInvoiceView, writeInvoice, type InvoiceRecord } from "./invoice.repository.ts";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AppError } from "../../kernel/app-error.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
 import { readCursor } from "./paging.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { parseBankCsv, ZBankCsvMapping, type BankCsvMapping } from "./bank-csv.parser.ts";
 import { parseCamt } from "./camt.parser.ts";
 import { parseWith } from "./field-issues.ts";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "../../kernel/app-error.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import type { TdsQuarter } from "./calendar-date.ts";
 import { parseWith } from "./field-issues.ts";
 import {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Paise } from "../../kernel/money.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { createCashfreeGateway } from "./cashfree.gateway.ts";
 import { readCursor } from "./paging.ts";
 import type { PaymentGateway, PaymentLink, GatewayProvider } from "./payment-gateway.port.ts";

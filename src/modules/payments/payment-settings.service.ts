@@ -1,6 +1,6 @@
 import { AppError } from "../../kernel/app-error.ts";
 import type { FieldCipher } from "../../platform/crypto/field.cipher.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { isValidVpa } from "./payment.schema.ts";
 import type { GatewayProvider } from "./payment-gateway.port.ts";
 import type { PaymentsDb } from "./payments.tables.ts";

@@ -3,7 +3,7 @@ import { AppError, type FieldIssue } from "../../kernel/app-error.ts";
 import type { Paise } from "../../kernel/money.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
 import { readCursor } from "./paging.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import {
   applyAllocation,
   planAllocation,

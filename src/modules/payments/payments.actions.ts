@@ -4,7 +4,7 @@ import {
   type ActionPolicy,
   type ModuleRegistration,
 } from "../../platform/actions/action-catalog.ts";
-import { metaOf } from "./actor.ts";
+import { metaOf } from "../../platform/audit/command-actor.ts";
 import { ZImportStatementResult } from "./bank-statement.service.ts";
 import { ZForm26asImportResult, ZForm26asReportView } from "./form26as.service.ts";
 import { ZCreateLinkResult, ZPaymentLinkView } from "./payment-link.service.ts";

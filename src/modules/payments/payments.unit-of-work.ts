@@ -5,7 +5,7 @@ import type { FieldCipher } from "../../platform/crypto/field.cipher.ts";
 import { withTenant } from "../../platform/db/database.ts";
 import type { DB } from "../../platform/db/schema.ts";
 import { appendEvent, type CloudEvent, type EventTypeRegistry } from "../../platform/events/event-outbox.ts";
-import { auditActorOf, type CommandMeta } from "./actor.ts";
+import { auditActorOf, type CommandMeta } from "../../platform/audit/command-actor.ts";
 import { istDateOf, type IsoDate } from "./calendar-date.ts";
 import { runOnce } from "./command-keys.ts";
 import type { FetchLike } from "./gateway-http.ts";

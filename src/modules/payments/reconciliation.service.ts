@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import { AppError, isAppError } from "../../kernel/app-error.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import type { PaymentChannel } from "./bank-narration.parser.ts";
 import type { ReceiptChannel } from "./payment.events.ts";
 import { normaliseReference } from "./payment.schema.ts";

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { RouteContext } from "../../platform/modules/module.contract.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 
 /**
  * Command metadata of an HTTP request: the authenticated principal, the request id, and the Idempotency-Key

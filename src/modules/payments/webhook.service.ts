@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import { AppError, isAppError } from "../../kernel/app-error.ts";
-import type { CommandMeta } from "./actor.ts";
+import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import type { GatewayProvider } from "./payment-gateway.port.ts";
 import { recordLinkPayment } from "./payment-link.service.ts";
 import { readGatewayCredentials } from "./payment-settings.service.ts";

@@ -1,7 +1,7 @@
 import { AppError } from "../../kernel/app-error.ts";
-import type { AuditActor } from "../../platform/audit/audit.log.ts";
+import type { AuditActor } from "./audit.log.ts";
 
-/** Who runs a command: `user:<id>`, `api-key:<id>`, `workflow:<instanceId>`, `system[:<job>]`. */
+/** Who runs a command, as callers name it: `user:<id>`, `api-key:<id>`, `workflow:<instanceId>`, `system[:<job>]`. */
 export interface CommandMeta {
   tenantId: string;
   actor: string;
@@ -22,7 +22,7 @@ export function auditActorOf(actor: string): AuditActor {
   return { type: "system", id: trimmed };
 }
 
-/** Command metadata from an action context or a route principal. */
+/** Command metadata from an action context or a route principal; an empty idempotency key counts as none. */
 export function metaOf(ctx: {
   tenantId: string;
   actor: string;
@@ -32,9 +32,7 @@ export function metaOf(ctx: {
   return {
     tenantId: ctx.tenantId,
     actor: ctx.actor,
-    ...(ctx.idempotencyKey !== undefined && ctx.idempotencyKey !== ""
-      ? { idempotencyKey: ctx.idempotencyKey }
-      : {}),
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
     ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
   };
 }
