@@ -1,10 +1,12 @@
 import { runImportPlanningBenchmark } from "../src/modules/integrations/index.ts";
 import { runReconciliationBenchmark } from "../src/modules/payments/index.ts";
+import { runApiBenchmark } from "./api.bench.ts";
 import { runEngineBenchmark } from "./engine.bench.ts";
 
-/** `npm run bench [engine]`: each part prints its figures and their ratios to a baseline measured in the same run. */
+/** `npm run bench [engine|api|reconciliation]`: each part prints its figures and their ratios to a baseline measured in the same run. */
 const suites: Record<string, () => Promise<string[]>> = {
   engine: runEngineBenchmark,
+  api: runApiBenchmark,
   reconciliation: () => runReconciliationBenchmark({ importPlanning: () => runImportPlanningBenchmark() }),
 };
 

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pg from "pg";
 import { ConfigError, describeConfig, loadConfig, redactUrl, type Config } from "./config/config.ts";
@@ -12,6 +13,13 @@ import { registerWorkflowCommands } from "./app/workflow.commands.ts";
 import { createAuditLog } from "./platform/audit/audit.log.ts";
 import { createDatabase } from "./platform/db/database.ts";
 import { replayDeadLetters } from "./platform/events/dead-letters.ts";
+import { listExecutors } from "./orchestration/durable/executor.monitor.ts";
+import { createWorkflowSecretStore } from "./orchestration/secrets/workflow-secret.store.ts";
+import { createWorkflowSettingsStore } from "./orchestration/durable/workflow-settings.store.ts";
+import { createFieldCipher } from "./platform/crypto/field.cipher.ts";
+import { resolveSecrets } from "./platform/crypto/secret.store.ts";
+import { createBlindIndex } from "./platform/crypto/blind.index.ts";
+import { reencryptStoredData } from "./app/reencryption.commands.ts";
 
 /** A failure the user can act on: printed as one line, exit code as given. */
 class CliFailure extends Error {
@@ -37,6 +45,8 @@ async function runServer(role: EngineRole, options: { migrate: boolean; demo: bo
     role,
     runMigrations: options.migrate,
     seedDemo: options.demo,
+    // Another worker has taken (or may take) this process's workflows: stop at once, without draining.
+    onExecutorLost: () => process.exit(75),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -130,6 +140,105 @@ function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Parses a secret given on the command line or in a file: JSON when it parses, otherwise the text itself. */
+function secretValue(text: string): unknown {
+  const trimmed = text.replace(/\r?\n$/, "");
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return trimmed;
+  }
+}
+
+/** `prapti workflow secret set|list|delete`: the secrets workflows read as `$secrets.<name>`. */
+function registerWorkflowSecretCommands(program: Command): void {
+  const workflow = program.commands.find((command) => command.name() === "workflow");
+  if (!workflow) return;
+  const secret = workflow
+    .command("secret")
+    .description("workflow secrets of a business (values never shown)");
+  const withSecrets = <T>(
+    tenantSlug: string,
+    work: (
+      store: ReturnType<typeof createWorkflowSecretStore>,
+      tenantId: string,
+      database: ReturnType<typeof createDatabase>,
+    ) => Promise<T>,
+  ) =>
+    withDatabaseUrl(async (url, config) => {
+      const database = createDatabase({ url, applicationName: "prapti-cli", maxConnections: 2 });
+      try {
+        const tenant = await database.owner
+          .selectFrom("tenants")
+          .select("id")
+          .where("slug", "=", tenantSlug)
+          .executeTakeFirst();
+        if (!tenant) throw new CliFailure(`no business with the slug "${tenantSlug}"`);
+        const { keyRing } = await resolveSecrets({ dataDir: config.dataDir, security: config.security });
+        const store = createWorkflowSecretStore({ db: database.app, cipher: createFieldCipher(keyRing) });
+        return await work(store, tenant.id, database);
+      } finally {
+        await database.close();
+      }
+    });
+  secret
+    .command("set <name>")
+    .description(
+      "create or replace a secret; the value is JSON (or plain text) from --file, --value or stdin",
+    )
+    .requiredOption("--tenant <slug>", "the business (tenant) the secret belongs to")
+    .option("--file <path>", "read the value from this file")
+    .option("--value <value>", "the value itself (visible in the shell history: prefer --file or stdin)")
+    .action(async (name: string, options: { tenant: string; file?: string; value?: string }) => {
+      const text =
+        options.value ?? (options.file ? await readFile(options.file, "utf8") : await readStandardInput());
+      await withSecrets(options.tenant, async (store, tenantId) => {
+        const saved = await store.set({ tenantId, name, value: secretValue(text), actor: "cli" });
+        process.stdout.write(`${saved.created ? "created" : "replaced"} secret ${saved.name}\n`);
+      });
+    });
+  workflow
+    .command("time-zone [zone]")
+    .description("show or change the time zone cron schedules are read in (IANA name, default Asia/Kolkata)")
+    .requiredOption("--tenant <slug>", "the business (tenant)")
+    .action((zone: string | undefined, options: { tenant: string }) =>
+      withSecrets(options.tenant, async (_store, tenantId, database) => {
+        const settings = createWorkflowSettingsStore({ db: database.app });
+        const result = zone ? await settings.setTimeZone(tenantId, zone) : await settings.get(tenantId);
+        process.stdout.write(`${result.timeZone}\n`);
+      }),
+    );
+  secret
+    .command("list")
+    .description("list the secret names (never their values)")
+    .requiredOption("--tenant <slug>", "the business (tenant)")
+    .action((options: { tenant: string }) =>
+      withSecrets(options.tenant, async (store, tenantId) => {
+        for (const entry of await store.list(tenantId)) {
+          process.stdout.write(
+            `${entry.name.padEnd(32)} key ${entry.keyId}  updated ${entry.updatedAt.toISOString()} by ${entry.updatedBy}\n`,
+          );
+        }
+      }),
+    );
+  secret
+    .command("delete <name>")
+    .description("delete a secret")
+    .requiredOption("--tenant <slug>", "the business (tenant)")
+    .action((name: string, options: { tenant: string }) =>
+      withSecrets(options.tenant, async (store, tenantId) => {
+        await store.delete(tenantId, name, { actor: "cli" });
+        process.stdout.write(`deleted secret ${name}\n`);
+      }),
+    );
+}
+
 export function buildCli(): Command {
   const program = new Command("prapti")
     .description("Prapti: the receivables orchestration hub for Indian SMEs")
@@ -175,6 +284,36 @@ export function buildCli(): Command {
     )
     .action(doctor);
 
+  program
+    .command("workers")
+    .description("list the processes that run workflows: executor id, role, last heartbeat, takeovers")
+    .option("--json", "print JSON", false)
+    .action((options: { json: boolean }) =>
+      withDatabaseUrl(async (url) => {
+        const database = createDatabase({ url, applicationName: "prapti-cli", maxConnections: 1 });
+        try {
+          const executors = await listExecutors(database.owner);
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify(executors, null, 2)}\n`);
+            return;
+          }
+          if (executors.length === 0) process.stdout.write("no workflow processes have started yet\n");
+          for (const executor of executors) {
+            const state = executor.recoveredAt
+              ? `dead, ${executor.recoveredWorkflows ?? 0} workflow(s) taken over by ${executor.recoveredBy ?? "?"}`
+              : executor.stoppedAt
+                ? "stopped"
+                : `alive, seen ${executor.silentForSeconds.toFixed(1)} s ago`;
+            process.stdout.write(
+              `${executor.executorId.padEnd(32)} ${executor.role.padEnd(7)} ${executor.host}:${executor.pid}  ${state}\n`,
+            );
+          }
+        } finally {
+          await database.close();
+        }
+      }),
+    );
+
   const engine = program.command("engine").description("inspect the durable engine");
   engine
     .command("demo")
@@ -203,6 +342,36 @@ export function buildCli(): Command {
     );
 
   registerWorkflowCommands(program, (work) => withDatabaseUrl(work));
+  registerWorkflowSecretCommands(program);
+
+  program
+    .command("security")
+    .description("encryption of data at rest")
+    .command("reencrypt")
+    .description(
+      "encrypt plaintext sensitive fields and move every encrypted value to the current key of PRAPTI_ENCRYPTION_KEYS (all businesses)",
+    )
+    .action(() =>
+      withDatabaseUrl(async (url, config) => {
+        const { keyRing, blindIndexKey } = await resolveSecrets({
+          dataDir: config.dataDir,
+          security: config.security,
+        });
+        const database = createDatabase({ url, applicationName: "prapti-cli", maxConnections: 2 });
+        try {
+          const counts = await reencryptStoredData({
+            owner: database.owner,
+            cipher: createFieldCipher(keyRing),
+            blindIndex: createBlindIndex(blindIndexKey),
+          });
+          for (const { what, count } of counts) process.stdout.write(`${what.padEnd(28)} ${count}\n`);
+          const total = counts.reduce((sum, { count }) => sum + count, 0);
+          process.stdout.write(`rewritten ${total} under key ${keyRing.current.id}\n`);
+        } finally {
+          await database.close();
+        }
+      }),
+    );
 
   program
     .command("audit")

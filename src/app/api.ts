@@ -12,7 +12,12 @@ import type { HttpServer } from "../platform/http/server.ts";
 import type { ModuleContext, ModuleDefinition, RouteContext } from "../platform/modules/module.contract.ts";
 import type { ModuleGateway } from "../orchestration/gateway/module.gateway.ts";
 import { registerWorkflowRoutes } from "../orchestration/http/workflow.routes.ts";
+import { registerWorkflowSecretRoutes } from "../orchestration/http/workflow-secret.routes.ts";
+import { createWorkflowSecretStore } from "../orchestration/secrets/workflow-secret.store.ts";
+import { registerWorkflowSettingsRoutes } from "../orchestration/http/workflow-settings.routes.ts";
+import { createWorkflowSettingsStore } from "../orchestration/durable/workflow-settings.store.ts";
 import type { Hub } from "./hub.ts";
+import type { ReadModelCache } from "../platform/cache/read-model.cache.ts";
 
 function principalOf(request: FastifyRequest): Principal {
   const principal = request.principal;
@@ -70,6 +75,7 @@ function registerIdentityRoutes(
   app.post(
     "/api/v1/auth/login",
     {
+      config: { access: "public" },
       schema: {
         tags: ["identity"],
         body: z.object({
@@ -94,6 +100,7 @@ function registerIdentityRoutes(
   app.post(
     "/api/v1/auth/refresh",
     {
+      config: { access: "public" },
       schema: {
         tags: ["identity"],
         body: z.object({ refreshToken: z.string().min(1).max(500) }),
@@ -111,7 +118,10 @@ function registerIdentityRoutes(
 
   app.post(
     "/api/v1/auth/logout",
-    { schema: { tags: ["identity"], body: z.object({ refreshToken: z.string().min(1).max(500) }) } },
+    {
+      config: { access: "public" },
+      schema: { tags: ["identity"], body: z.object({ refreshToken: z.string().min(1).max(500) }) },
+    },
     async (request, reply) => {
       await security.auth.signOut({
         refreshToken: request.body.refreshToken,
@@ -121,10 +131,14 @@ function registerIdentityRoutes(
     },
   );
 
-  app.get("/api/v1/me", { schema: { tags: ["identity"] } }, async (request) => {
-    const principal = principalOf(request);
-    return { ...principal, permissions: [...principal.permissions] };
-  });
+  app.get(
+    "/api/v1/me",
+    { config: { access: "authenticated" }, schema: { tags: ["identity"] } },
+    async (request) => {
+      const principal = principalOf(request);
+      return { ...principal, permissions: [...principal.permissions] };
+    },
+  );
 
   app.get(
     "/api/v1/api-keys",
@@ -219,6 +233,7 @@ export interface RegisterApiOptions {
   moduleContext: ModuleContext;
   hub: Hub;
   gateway: ModuleGateway;
+  cache: ReadModelCache;
 }
 
 /** Every HTTP route of the API: authentication first, then identity, modules and the hub. */
@@ -227,6 +242,8 @@ export function registerApi(options: RegisterApiOptions): void {
   registerSecurityHooks(app as never, security);
   registerIdempotency(app, {
     db: options.database.app,
+    // Stored responses hold what the request created (contacts, account numbers): encrypted at rest.
+    cipher: security.cipher,
     scopeOf: (request) => {
       const principal = request.principal;
       return principal ? { tenantId: principal.tenantId, principal: actorOf(principal) } : undefined;
@@ -238,6 +255,7 @@ export function registerApi(options: RegisterApiOptions): void {
   };
   const routeContext: RouteContext = {
     ...options.moduleContext,
+    cache: options.cache,
     guard,
     principalOf: (request) => {
       const principal = principalOf(request);
@@ -255,6 +273,16 @@ export function registerApi(options: RegisterApiOptions): void {
       database: options.database,
       events: options.events,
     },
+    routeContext,
+  );
+  registerWorkflowSecretRoutes(
+    app,
+    { secrets: createWorkflowSecretStore({ db: options.database.app, cipher: security.cipher }) },
+    routeContext,
+  );
+  registerWorkflowSettingsRoutes(
+    app,
+    { settings: createWorkflowSettingsStore({ db: options.database.app }) },
     routeContext,
   );
 }

@@ -54,7 +54,10 @@ export async function seedDemoData(deps: {
     });
   }
   const seed = { db: deps.database.app, events: deps.events, now: () => deps.now(), tenantId: tenant.id };
-  const customerIds = await seedDemoCustomers(seed);
+  const customerIds = await seedDemoCustomers({
+    ...seed,
+    protection: { cipher: deps.security.cipher, blindIndex: deps.security.blindIndex },
+  });
   await seedDemoInvoicing({ ...seed, customerIds });
   deps.logger.info(`seeded the demo business (Demo Traders Pvt Ltd); sign in as ${DEMO_OWNER_EMAIL}`);
   return { tenantId: tenant.id };

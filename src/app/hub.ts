@@ -10,6 +10,7 @@ import { unsupportedFeatures } from "../orchestration/dsl/unsupported-feature.fi
 import { validateWorkflowDocument } from "../orchestration/dsl/workflow.validator.ts";
 import { createOrchestrator, type Interpret } from "../orchestration/durable/orchestrator.ts";
 import type { FunctionCallRequest } from "../orchestration/runtime/runtime-host.port.ts";
+import type { Tracing } from "../platform/telemetry/tracing.ts";
 
 /** A custom function (`call: invoicing.verify`) as the hub reaches it: through the module gateway. */
 export interface FunctionCatalog {
@@ -25,6 +26,7 @@ export interface CreateHubOptions {
   interpret: Interpret;
   logger: Logger;
   parkThresholdMs: number;
+  tracing?: Tracing;
 }
 
 /** Wires the orchestration hub: definitions registry and the durable orchestrator. */
@@ -43,6 +45,7 @@ export function createHub(options: CreateHubOptions) {
     interpret: options.interpret,
     logger: options.logger,
     parkThresholdMs: options.parkThresholdMs,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     callFunction: (request) => {
       if (!options.functions.has(request.name)) {
         throw new AppError({

@@ -1,22 +1,43 @@
 import { ActionCatalog } from "../platform/actions/action-catalog.ts";
-import { customersModule } from "../modules/customers/index.ts";
-import { invoicingModule } from "../modules/invoicing/index.ts";
+import { createCustomersModule } from "../modules/customers/index.ts";
+import { createInvoicingConsumers, invoicingModule } from "../modules/invoicing/index.ts";
 import { integrationsModule } from "../modules/integrations/index.ts";
-import { createPaymentsModule } from "../modules/payments/index.ts";
+import { createPaymentsConsumers, createPaymentsModule } from "../modules/payments/index.ts";
+import type { BlindIndex } from "../platform/crypto/blind.index.ts";
 import type { FieldCipher } from "../platform/crypto/field.cipher.ts";
+import type { EventConsumer } from "../platform/events/event-bus.port.ts";
 import { EventTypeRegistry } from "../platform/events/event-outbox.ts";
 import type { ModuleContext, ModuleDefinition } from "../platform/modules/module.contract.ts";
 
 /**
  * Every domain module this build ships (their migration folders are listed in migration-sources.ts). The
- * payments module gets the platform's field cipher so gateway secrets are encrypted at rest.
+ * payments module gets the platform's field cipher and blind index (gateway secrets, bank account numbers and
+ * stored command answers encrypted at rest, account numbers found by blind index); customers gets the cipher and
+ * the blind index, for contact e-mail addresses and numbers.
  */
-export function buildModules(options: { cipher?: FieldCipher } = {}): ModuleDefinition[] {
+export function buildModules(options: { cipher: FieldCipher; blindIndex: BlindIndex }): ModuleDefinition[] {
   return [
-    customersModule,
+    createCustomersModule({ protection: { cipher: options.cipher, blindIndex: options.blindIndex } }),
     invoicingModule,
-    createPaymentsModule(options.cipher ? { cipher: options.cipher } : {}),
+    createPaymentsModule({ cipher: options.cipher, blindIndex: options.blindIndex }),
     integrationsModule,
+  ];
+}
+
+/**
+ * The modules' durable bus consumers: payments keeps its receivables in step with invoicing's events
+ * (`payments-receivables`), invoicing applies payments' allocations and their reversals (`invoicing-settlements`).
+ */
+export function buildModuleConsumers(
+  context: ModuleContext,
+  options: { cipher?: FieldCipher; blindIndex?: BlindIndex } = {},
+): EventConsumer[] {
+  return [
+    ...createPaymentsConsumers(context, {
+      ...(options.cipher ? { cipher: options.cipher } : {}),
+      ...(options.blindIndex ? { blindIndex: options.blindIndex } : {}),
+    }),
+    ...createInvoicingConsumers(context),
   ];
 }
 

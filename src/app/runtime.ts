@@ -10,7 +10,14 @@ import { createModuleGateway, type ModuleGateway } from "../orchestration/gatewa
 import type { ModuleContext } from "../platform/modules/module.contract.ts";
 import { createMetrics, type PraptiMetrics } from "../platform/telemetry/metrics.ts";
 import { registerMetrics } from "../platform/telemetry/metrics.plugin.ts";
-import { buildActionCatalog, buildEventRegistry, buildModules } from "./modules.ts";
+import { createTracing, type Tracing } from "../platform/telemetry/tracing.ts";
+import { createReadModelCache } from "../platform/cache/create-read-model.cache.ts";
+import {
+  createOutboxCacheInvalidator,
+  type OutboxCacheInvalidator,
+} from "../platform/cache/outbox-cache.invalidator.ts";
+import type { ReadModelCache } from "../platform/cache/read-model.cache.ts";
+import { buildActionCatalog, buildEventRegistry, buildModuleConsumers, buildModules } from "./modules.ts";
 import { createSecurityServices } from "../platform/auth/security.services.ts";
 import { resolveSecrets } from "../platform/crypto/secret.store.ts";
 import { registerApi } from "./api.ts";
@@ -22,6 +29,8 @@ import { interpretWorkflow } from "../orchestration/runtime/workflow.interpreter
 import { seedDemoData } from "./demo-data.ts";
 import { createHub, type FunctionCatalog, type Hub } from "./hub.ts";
 import { migrationSources } from "./migration-sources.ts";
+import { createExecutorMonitor } from "../orchestration/durable/executor.monitor.ts";
+import { createWorkflowSecretStore } from "../orchestration/secrets/workflow-secret.store.ts";
 
 export interface RunningPrapti {
   url: string | undefined;
@@ -32,6 +41,8 @@ export interface RunningPrapti {
   gateway: ModuleGateway;
   metrics: PraptiMetrics;
   http: HttpServer;
+  /** The read-model cache and its invalidator, in processes that serve the API. */
+  cache: { store: ReadModelCache; invalidator: OutboxCacheInvalidator } | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,6 +52,13 @@ export interface StartPraptiOptions {
   role: EngineRole;
   runMigrations: boolean;
   seedDemo: boolean;
+  /** Replaces the tracing the configuration describes (tests pass one with an in-memory exporter). */
+  tracing?: Tracing;
+  /**
+   * Called when this process must stop running workflows at once (it was declared dead and its work was handed
+   * to other workers); the CLI exits. Unset: the process logs it and stops.
+   */
+  onExecutorLost?: (reason: string) => void;
 }
 
 /** Resolves the database: DATABASE_URL when set, otherwise the embedded cluster in PRAPTI_DATA_DIR. */
@@ -78,11 +96,18 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       secrets: await resolveSecrets({ dataDir: config.dataDir, security: config.security }),
     });
     const metrics = createMetrics();
-    const modules = buildModules({ cipher: security.cipher });
+    const tracing =
+      options.tracing ??
+      createTracing({
+        serviceName: config.serviceName,
+        ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}),
+      });
+    cleanups.push(() => tracing.shutdown());
+    const modules = buildModules({ cipher: security.cipher, blindIndex: security.blindIndex });
     const events = buildEventRegistry(modules);
     const moduleContext: ModuleContext = { database, events, logger, now: () => Date.now() };
     const catalog = buildActionCatalog(moduleContext, modules);
-    const gateway = createModuleGateway({ catalog, logger, metrics });
+    const gateway = createModuleGateway({ catalog, logger, metrics, tracing });
     const functions: FunctionCatalog = {
       has: (name) => catalog.get(name) !== undefined,
       call: (request) =>
@@ -108,8 +133,29 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
         interpretWorkflow({ workflow: workflow as unknown as Workflow, input, instanceId, host }),
       logger,
       parkThresholdMs: config.parkThresholdMs,
+      tracing,
     });
+    const workflowSecrets = createWorkflowSecretStore({ db: database.app, cipher: security.cipher });
+    hub.orchestrator.useSecrets((tenantId, names) => workflowSecrets.load(tenantId, names));
     if (options.seedDemo) await seedDemoData({ database, events, security, logger, now: () => Date.now() });
+
+    let stopping: Promise<void> | undefined;
+    const stopOnce = () => (stopping ??= runCleanups(cleanups, logger));
+    // The heartbeat row is written before the engine recovers this executor's own pending workflows.
+    const executors = createExecutorMonitor({
+      owner: database.owner,
+      executorId: config.executorId,
+      role,
+      heartbeatMs: config.heartbeatMs,
+      deadAfterMs: config.executorDeadAfterMs,
+      logger,
+      onLost: (reason) => {
+        if (options.onExecutorLost) options.onExecutorLost(reason);
+        else void stopOnce();
+      },
+    });
+    await executors.register();
+    cleanups.push(() => executors.stop());
 
     const engine = await launchDbosEngine({
       databaseUrl: url,
@@ -122,6 +168,7 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
     cleanups.push(() => engine.shutdown({ graceMs: config.shutdownGraceMs }));
     logger.info({ executorId: engine.executorId, role }, "durable engine launched");
     if (role !== "api") {
+      executors.startRecovery((executorId) => engine.recoverExecutor(executorId));
       const stopSweeper = hub.orchestrator.startSweeper();
       cleanups.push(stopSweeper);
       // The outbox relay and the event consumers (outbound webhooks) run where workflows run.
@@ -134,6 +181,11 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
         maxAttempts: config.webhookMaxAttempts,
       });
       bus.subscribe(createWebhookFanOutConsumer({ app: database.app, onQueued: () => webhookSender.wake() }));
+      for (const consumer of buildModuleConsumers(moduleContext, {
+        cipher: security.cipher,
+        blindIndex: security.blindIndex,
+      }))
+        bus.subscribe(consumer);
       await bus.start();
       cleanups.push(() => bus.stop());
       await webhookSender.start();
@@ -142,6 +194,7 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
 
     const http = await createHttpServer({
       logger,
+      tracing,
       readinessChecks: [
         { name: "database", check: async () => void (await databaseVersion(database.app)) },
         {
@@ -158,15 +211,32 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       ],
     });
     await registerMetrics(http, { metrics });
+    let apiCache: RunningPrapti["cache"];
     if (role !== "worker") {
-      registerApi({ app: http, security, database, events, modules, moduleContext, hub, gateway });
+      const cache = createReadModelCache({
+        redisUrl: config.redisUrl,
+        maxEntries: config.cacheMaxEntries,
+        ttlMs: config.cacheTtlMs,
+        metrics,
+      });
+      cleanups.push(() => cache.close());
+      const invalidator = createOutboxCacheInvalidator({
+        owner: database.owner,
+        databaseUrl: database.url,
+        cache,
+        rules: modules.flatMap((module) => (module.cacheInvalidation ? [module.cacheInvalidation] : [])),
+        logger,
+      });
+      await invalidator.start();
+      cleanups.push(() => invalidator.stop());
+      registerApi({ app: http, security, database, events, modules, moduleContext, hub, gateway, cache });
+      apiCache = { store: cache, invalidator };
     }
     const listenUrl = await http.listen({ port: config.port, host: config.host });
     // Closing HTTP first stops new requests and waits for in-flight ones before the engine drains.
     cleanups.push(() => http.close());
     logger.info(`listening on ${listenUrl}`);
 
-    let stopping: Promise<void> | undefined;
     return {
       url: listenUrl,
       databaseUrl: url,
@@ -176,10 +246,8 @@ export async function startPrapti(options: StartPraptiOptions): Promise<RunningP
       gateway,
       metrics,
       http,
-      stop() {
-        stopping ??= runCleanups(cleanups, logger);
-        return stopping;
-      },
+      cache: apiCache,
+      stop: stopOnce,
     };
   } catch (error) {
     await runCleanups(cleanups, logger);

@@ -52,6 +52,10 @@ describe("loadConfig", () => {
     [{ NATS_URL: "http://localhost:4222" }, "NATS_URL"],
     [{ REDIS_URL: "not a url" }, "REDIS_URL"],
     [{ PRAPTI_EXECUTOR_ID: "has spaces in it" }, "PRAPTI_EXECUTOR_ID"],
+    [
+      { PRAPTI_HEARTBEAT_MS: "5000", PRAPTI_EXECUTOR_DEAD_AFTER_MS: "10000" },
+      "PRAPTI_EXECUTOR_DEAD_AFTER_MS",
+    ],
   ])("refuses %o naming the variable", (env, variable) => {
     const error = failureOf(env);
     expect(error.variable).toBe(variable);

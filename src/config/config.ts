@@ -86,8 +86,15 @@ export const ZEnvironment = z.object({
     .default("PRAPTI_EVENTS"),
   PRAPTI_EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   PRAPTI_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
-  PRAPTI_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+  PRAPTI_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   PRAPTI_CACHE_TTL_MS: z.coerce.number().int().min(1).default(300_000),
+  /** OTLP/HTTP collector for traces (the standard OpenTelemetry variable); no traces when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(["http:", "https:"]).optional(),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be 1-100 letters, digits, dots, dashes or underscores")
+    .default("prapti"),
   PRAPTI_EXECUTOR_ID: z
     .string()
     .trim()
@@ -95,6 +102,8 @@ export const ZEnvironment = z.object({
     .optional(),
   PRAPTI_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   PRAPTI_PARK_THRESHOLD_MS: z.coerce.number().int().min(0).default(300_000),
+  PRAPTI_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  PRAPTI_EXECUTOR_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(86_400_000).default(30_000),
   PRAPTI_JWT_SECRET: z.string().trim().min(32, "must be at least 32 characters").optional(),
   PRAPTI_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(900),
   PRAPTI_REFRESH_TOKEN_TTL: z.coerce
@@ -137,10 +146,18 @@ export interface Config {
   cacheMaxEntries: number;
   /** Default time to live of a read-model cache entry. */
   cacheTtlMs: number;
+  /** Where traces are exported over OTLP/HTTP; undefined: tracing off. */
+  otlpEndpoint: string | undefined;
+  /** `service.name` of the spans this process exports. */
+  serviceName: string;
   /** Stable id of this process for durable execution; a restarted process with the same id recovers its work. */
   executorId: string;
   shutdownGraceMs: number;
   parkThresholdMs: number;
+  /** How often this process records that it is alive (executor heartbeat). */
+  heartbeatMs: number;
+  /** A worker silent this long is dead: a live worker takes over its pending workflows. */
+  executorDeadAfterMs: number;
   security: SecurityConfig;
 }
 
@@ -210,9 +227,13 @@ export function loadConfig(
     webhookMaxAttempts: value.PRAPTI_WEBHOOK_MAX_ATTEMPTS,
     cacheMaxEntries: value.PRAPTI_CACHE_MAX_ENTRIES,
     cacheTtlMs: value.PRAPTI_CACHE_TTL_MS,
+    otlpEndpoint: value.OTEL_EXPORTER_OTLP_ENDPOINT,
+    serviceName: value.OTEL_SERVICE_NAME,
     executorId: value.PRAPTI_EXECUTOR_ID ?? defaultExecutorId(defaults.role ?? "all"),
     shutdownGraceMs: value.PRAPTI_SHUTDOWN_GRACE_MS,
     parkThresholdMs: value.PRAPTI_PARK_THRESHOLD_MS,
+    heartbeatMs: value.PRAPTI_HEARTBEAT_MS,
+    executorDeadAfterMs: executorDeadAfter(value),
     security: {
       jwtSecret: value.PRAPTI_JWT_SECRET,
       accessTokenTtlSeconds: value.PRAPTI_ACCESS_TOKEN_TTL,
@@ -223,6 +244,17 @@ export function loadConfig(
       rateLimit: { perMinute: value.PRAPTI_RATE_LIMIT_PER_MINUTE, burst: value.PRAPTI_RATE_LIMIT_BURST },
     },
   };
+}
+
+/** A worker must miss several heartbeats before it counts as dead, or a slow one would be taken over. */
+function executorDeadAfter(value: Environment): number {
+  if (value.PRAPTI_EXECUTOR_DEAD_AFTER_MS < 3 * value.PRAPTI_HEARTBEAT_MS) {
+    throw new ConfigError(
+      "PRAPTI_EXECUTOR_DEAD_AFTER_MS",
+      `is invalid (${value.PRAPTI_EXECUTOR_DEAD_AFTER_MS}): must be at least three heartbeats (3 × PRAPTI_HEARTBEAT_MS = ${3 * value.PRAPTI_HEARTBEAT_MS})`,
+    );
+  }
+  return value.PRAPTI_EXECUTOR_DEAD_AFTER_MS;
 }
 
 /** OpenID Connect is on when the issuer is set; the client id and redirect URI must then be set too. */
@@ -270,8 +302,13 @@ export function describeConfig(config: Config): Record<string, string> {
     LOG_LEVEL: config.logLevel,
     NATS_URL: config.natsUrl ? redactUrl(config.natsUrl) : "(unset: events on PostgreSQL)",
     REDIS_URL: config.redisUrl ? redactUrl(config.redisUrl) : "(unset: in-process cache)",
+    OTEL_EXPORTER_OTLP_ENDPOINT: config.otlpEndpoint
+      ? redactUrl(config.otlpEndpoint)
+      : "(unset: no traces exported)",
     PRAPTI_NATS_STREAM: config.natsStream,
     PRAPTI_EXECUTOR_ID: config.executorId,
+    PRAPTI_HEARTBEAT_MS: `${config.heartbeatMs} ms`,
+    PRAPTI_EXECUTOR_DEAD_AFTER_MS: `${config.executorDeadAfterMs} ms`,
     PRAPTI_JWT_SECRET: config.security.jwtSecret ? "(set)" : "(unset: generated in the data directory)",
     PRAPTI_ENCRYPTION_KEYS: config.security.encryptionKeys
       ? `(set: key ids ${config.security.encryptionKeys

@@ -1,6 +1,7 @@
 import pino from "pino";
 import { loadConfig } from "../../src/config/config.ts";
 import { startPrapti, type RunningPrapti } from "../../src/app/runtime.ts";
+import type { Tracing } from "../../src/platform/telemetry/tracing.ts";
 import type { InstanceRecord } from "../../src/orchestration/durable/instance.store.ts";
 
 /** Starts a whole Prapti process inside the test (engine, hub, HTTP on a free port) on the given database. */
@@ -8,6 +9,7 @@ export async function startInProcess(options: {
   databaseUrl: string;
   parkThresholdMs?: number;
   executorId?: string;
+  tracing?: Tracing;
 }): Promise<RunningPrapti> {
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl,
@@ -23,6 +25,7 @@ export async function startInProcess(options: {
     role: "all",
     runMigrations: false,
     seedDemo: false,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
 }
 

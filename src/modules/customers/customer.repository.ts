@@ -1,5 +1,6 @@
 import { sql, type Selectable } from "kysely";
 import { keysetPage } from "../../platform/db/keyset-page.ts";
+import { contactIndexOf, openContacts, sealContacts, type ContactProtection } from "./contact-protection.ts";
 import type { Customer } from "./customer.schemas.ts";
 import type { ConsentHistoryEntry, CustomerView, ExternalReference } from "./customer.views.ts";
 import type { CustomerConsentHistoryTable, CustomersDb, CustomersTable } from "./customers.tables.ts";
@@ -24,8 +25,11 @@ function defined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
-/** A stored row as the domain record; stored rows were validated when written, so they are not parsed again. */
-export function rowToCustomer(row: CustomerRow): StoredCustomer {
+/**
+ * A stored row as the domain record, contacts decrypted; stored rows were validated when written, so they are
+ * not parsed again.
+ */
+export function rowToCustomer(row: CustomerRow, protection: ContactProtection): StoredCustomer {
   const customer = defined({
     id: row.id,
     legalName: row.legal_name,
@@ -34,7 +38,7 @@ export function rowToCustomer(row: CustomerRow): StoredCustomer {
     pan: row.pan ?? undefined,
     stateCode: row.state_code,
     billingAddress: row.billing_address ?? undefined,
-    contacts: row.contacts,
+    contacts: openContacts(protection, row.id, row.contacts),
     preferredLanguage: row.preferred_language,
     creditTerms:
       row.credit_days === null
@@ -62,7 +66,7 @@ export function rowToCustomer(row: CustomerRow): StoredCustomer {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-function columnsOf(customer: Customer) {
+function columnsOf(customer: Customer, tenantId: string, protection: ContactProtection) {
   return {
     legal_name: customer.legalName,
     trade_name: customer.tradeName ?? null,
@@ -70,7 +74,8 @@ function columnsOf(customer: Customer) {
     pan: customer.pan ?? null,
     state_code: customer.stateCode,
     billing_address: customer.billingAddress === undefined ? null : json(customer.billingAddress),
-    contacts: json(customer.contacts),
+    contacts: json(sealContacts(protection, customer.id, customer.contacts)),
+    contact_index: contactIndexOf(protection, tenantId, customer.contacts),
     preferred_language: customer.preferredLanguage,
     credit_days: customer.creditTerms?.days ?? null,
     credit_terms_in_writing: customer.creditTerms === undefined ? null : customer.creditTerms.agreedInWriting,
@@ -91,13 +96,14 @@ export async function insertCustomer(
   tenantId: string,
   customer: Customer,
   external: ExternalReference | null,
+  protection: ContactProtection,
 ): Promise<void> {
   await trx
     .insertInto("customers")
     .values({
       id: customer.id,
       tenant_id: tenantId,
-      ...columnsOf(customer),
+      ...columnsOf(customer, tenantId, protection),
       external_source: external?.source ?? null,
       external_id: external?.id ?? null,
       created_at: new Date(customer.createdAt),
@@ -108,12 +114,12 @@ export async function insertCustomer(
 /** Writes a changed customer if the stored row is still at `previousVersion`; false when it moved on. */
 export async function updateCustomerRow(
   trx: CustomersDb,
-  customer: Customer,
-  previousVersion: number,
+  options: { tenantId: string; customer: Customer; previousVersion: number; protection: ContactProtection },
 ): Promise<boolean> {
+  const { customer, previousVersion } = options;
   const result = await trx
     .updateTable("customers")
-    .set(columnsOf(customer))
+    .set(columnsOf(customer, options.tenantId, options.protection))
     .where("id", "=", customer.id)
     .where("version", "=", previousVersion)
     .executeTakeFirst();
@@ -123,18 +129,19 @@ export async function updateCustomerRow(
 export async function findCustomer(
   trx: CustomersDb,
   id: string,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; protection: ContactProtection },
 ): Promise<StoredCustomer | undefined> {
   if (!isCustomerId(id)) return undefined;
   let query = trx.selectFrom("customers").selectAll().where("id", "=", id);
   if (options.forUpdate === true) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return row ? rowToCustomer(row) : undefined;
+  return row ? rowToCustomer(row, options.protection) : undefined;
 }
 
 export async function findCustomerByExternal(
   trx: CustomersDb,
   external: ExternalReference,
+  protection: ContactProtection,
 ): Promise<StoredCustomer | undefined> {
   const row = await trx
     .selectFrom("customers")
@@ -142,14 +149,17 @@ export async function findCustomerByExternal(
     .where("external_source", "=", external.source)
     .where("external_id", "=", external.id)
     .executeTakeFirst();
-  return row ? rowToCustomer(row) : undefined;
+  return row ? rowToCustomer(row, protection) : undefined;
 }
 
-/** What duplicate detection compares, for every customer of the tenant (names, identifiers, contacts). */
+/**
+ * What duplicate detection compares, for every customer of the tenant: names, identifiers and the blind
+ * indexes of the contacts (never the decrypted contacts).
+ */
 export async function loadDuplicateCandidates(trx: CustomersDb) {
   const rows = await trx
     .selectFrom("customers")
-    .select(["id", "legal_name", "trade_name", "gstin", "pan", "contacts"])
+    .select(["id", "legal_name", "trade_name", "gstin", "pan", "contact_index"])
     .orderBy("created_at")
     .orderBy("id")
     .execute();
@@ -159,40 +169,35 @@ export async function loadDuplicateCandidates(trx: CustomersDb) {
     ...(row.trade_name !== null ? { tradeName: row.trade_name } : {}),
     ...(row.gstin !== null ? { gstin: row.gstin } : {}),
     ...(row.pan !== null ? { pan: row.pan } : {}),
-    contacts: row.contacts as Array<{ email?: string; phone?: string; whatsapp?: string }>,
+    contactKeys: row.contact_index,
   }));
 }
 
 export async function findCustomersByIds(
   trx: CustomersDb,
   ids: readonly string[],
+  protection: ContactProtection,
 ): Promise<StoredCustomer[]> {
   const valid = ids.filter(isCustomerId);
   if (valid.length === 0) return [];
   const rows = await trx.selectFrom("customers").selectAll().where("id", "in", valid).execute();
-  return rows.map(rowToCustomer);
+  return rows.map((row) => rowToCustomer(row, protection));
 }
 
-/** Customers with a contact holding this e-mail address or phone number (E.164). */
+/** Customers with a contact whose e-mail address or number has one of these blind indexes. */
 export async function findCustomersByContact(
   trx: CustomersDb,
-  contact: { email?: string; phone?: string },
+  indexes: readonly string[],
+  protection: ContactProtection,
 ): Promise<StoredCustomer[]> {
-  const conditions = [];
-  if (contact.email !== undefined)
-    conditions.push(sql`contacts @> ${json([{ email: contact.email }])}::jsonb`);
-  if (contact.phone !== undefined) {
-    conditions.push(sql`contacts @> ${json([{ phone: contact.phone }])}::jsonb`);
-    conditions.push(sql`contacts @> ${json([{ whatsapp: contact.phone }])}::jsonb`);
-  }
-  if (conditions.length === 0) return [];
+  if (indexes.length === 0) return [];
   const rows = await trx
     .selectFrom("customers")
     .selectAll()
-    .where(sql<boolean>`(${sql.join(conditions, sql` or `)})`)
+    .where(sql<boolean>`contact_index && ${[...indexes]}::text[]`)
     .limit(50)
     .execute();
-  return rows.map(rowToCustomer);
+  return rows.map((row) => rowToCustomer(row, protection));
 }
 
 export const CUSTOMER_SORT_FIELDS = ["legalName", "createdAt", "updatedAt"] as const;

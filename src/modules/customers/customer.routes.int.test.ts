@@ -4,8 +4,11 @@ import { createTenant } from "../../../test/support/tenants.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.ts";
 import { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
 import { createHttpServer, type HttpServer } from "../../platform/http/server.ts";
-import { customersModule } from "./customers.module.ts";
-import { testRouteContext } from "./route-context.testing.ts";
+import { testContactProtection } from "./contact-protection.testing.ts";
+import { createCustomersModule } from "./customers.module.ts";
+
+const customersModule = createCustomersModule({ protection: testContactProtection() });
+import { testRouteContext } from "../../platform/modules/route-context.testing.ts";
 
 let database: TestDatabase;
 let app: HttpServer;

@@ -12,7 +12,7 @@ import {
   MSME_CATEGORIES,
   ZCustomerProfile,
 } from "./customer.schemas.ts";
-import { createCustomerService, type CustomerService } from "./customer.service.ts";
+import type { CustomerService } from "./customer.service.ts";
 import {
   ZConsentHistoryEntry,
   ZContactPermissionView,
@@ -61,11 +61,7 @@ const customerEtag = (customer: CustomerView) => etagOf(customer.id, customer.ve
 export function registerCustomerRoutes(
   app: HttpServer,
   context: RouteContext,
-  service: CustomerService = createCustomerService({
-    db: context.database.app,
-    events: context.events,
-    now: () => context.now(),
-  }),
+  service: CustomerService,
 ): void {
   const read = context.guard(CUSTOMER_PERMISSIONS.read);
   const write = context.guard(CUSTOMER_PERMISSIONS.write);

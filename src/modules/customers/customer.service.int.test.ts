@@ -5,7 +5,10 @@ import { createTestDatabase, type TestDatabase } from "../../../test/support/tes
 import { AppError } from "../../kernel/app-error.ts";
 import { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
 import { CUSTOMER_EVENT_SCHEMAS } from "./customer.events.ts";
+import { testContactProtection } from "./contact-protection.testing.ts";
 import { createCustomerService, type CustomerService } from "./customer.service.ts";
+
+const protection = testContactProtection();
 
 let database: TestDatabase;
 let service: CustomerService;
@@ -73,7 +76,7 @@ beforeAll(async () => {
   otherTenantId = await createTenant(database.owner, "Other Business");
   const events = new EventTypeRegistry();
   for (const [type, schema] of Object.entries(CUSTOMER_EVENT_SCHEMAS)) events.register(type, schema);
-  service = createCustomerService({ db: database.app, events, now: () => clock });
+  service = createCustomerService({ db: database.app, events, now: () => clock, protection });
 });
 
 afterAll(async () => {

@@ -16,6 +16,16 @@ import {
   recordConsent as recordConsentChange,
   updateCustomer as updateCustomerChange,
 } from "./customer.commands.ts";
+import {
+  contactIndexOf,
+  emailIndex,
+  mapCustomerContacts,
+  maskContacts,
+  openContacts,
+  phoneIndex,
+  sealContacts,
+  type ContactProtection,
+} from "./contact-protection.ts";
 import { CUSTOMER_EVENT_TYPES } from "./customer.events.ts";
 import type { CustomerEvent } from "./customer.events.ts";
 import {
@@ -66,6 +76,8 @@ export interface CustomerServiceDeps {
   events: EventTypeRegistry;
   /** Epoch milliseconds. */
   now(): number;
+  /** Encrypts contact e-mail addresses and numbers at rest and computes their blind indexes. */
+  protection: ContactProtection;
 }
 
 export interface CreateCustomerInput {
@@ -171,6 +183,17 @@ function consentChanges(options: {
  */
 export function createCustomerService(deps: CustomerServiceDeps) {
   const clock = () => new Date(deps.now());
+  const { protection } = deps;
+  /** Stored command answers (customer_command_keys) hold contacts encrypted, like the customers table. */
+  const once = <T>(
+    trx: CustomersDb,
+    options: { tenantId: string; key: string | undefined; command: string; request: unknown },
+    work: () => Promise<T>,
+  ): Promise<T> =>
+    runOnce(trx, options, work, {
+      seal: (answer) => mapCustomerContacts(answer, (id, contacts) => sealContacts(protection, id, contacts)),
+      open: (stored) => mapCustomerContacts(stored, (id, contacts) => openContacts(protection, id, contacts)),
+    });
   const inTenant = <T>(tenantId: string, work: (trx: CustomersDb) => Promise<T>) =>
     withTenant(deps.db, tenantId, (trx) => work(trx.withTables<CustomersTables>()));
 
@@ -202,8 +225,13 @@ export function createCustomerService(deps: CustomerServiceDeps) {
         actor: auditActorOf(meta.actor),
         action,
         entity: { type: "customer", id: customerId },
-        ...(before !== undefined ? { before } : {}),
-        ...(after !== undefined ? { after } : {}),
+        // Contact addresses and numbers are masked: the log is never edited, so it could never forget them.
+        ...(before !== undefined
+          ? { before: mapCustomerContacts(before, (_id, contacts) => maskContacts(contacts)) }
+          : {}),
+        ...(after !== undefined
+          ? { after: mapCustomerContacts(after, (_id, contacts) => maskContacts(contacts)) }
+          : {}),
         ...(metadata !== undefined ? { metadata } : {}),
         ...(meta.requestId !== undefined ? { requestId: meta.requestId } : {}),
       },
@@ -212,7 +240,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
   }
 
   async function requireCustomer(trx: CustomersDb, id: string, forUpdate = false): Promise<StoredCustomer> {
-    const stored = await findCustomer(trx, id, { forUpdate });
+    const stored = await findCustomer(trx, id, { forUpdate, protection });
     if (!stored) throw AppError.notFound("customer", id);
     return stored;
   }
@@ -226,7 +254,12 @@ export function createCustomerService(deps: CustomerServiceDeps) {
   ): Promise<CustomerView> {
     if (change.events.length === 0) return toCustomerView(stored);
     try {
-      const written = await updateCustomerRow(trx, change.customer, stored.customer.version);
+      const written = await updateCustomerRow(trx, {
+        tenantId: meta.tenantId,
+        customer: change.customer,
+        previousVersion: stored.customer.version,
+        protection,
+      });
       if (!written) {
         throw AppError.conflict(`customer ${stored.customer.id} changed meanwhile; reload and retry`, {
           customerId: stored.customer.id,
@@ -265,7 +298,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     async create(input: CreateCustomerInput, meta: CommandMeta): Promise<CreateCustomerResult> {
       const profile = parseCustomerProfile(input.profile);
       return inTenant(meta.tenantId, (trx) =>
-        runOnce(
+        once(
           trx,
           {
             tenantId: meta.tenantId,
@@ -278,7 +311,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
               trx,
             );
             if (input.external !== undefined) {
-              const imported = await findCustomerByExternal(trx, input.external);
+              const imported = await findCustomerByExternal(trx, input.external, protection);
               if (imported) {
                 return {
                   created: false,
@@ -294,7 +327,10 @@ export function createCustomerService(deps: CustomerServiceDeps) {
               }
             }
             const match = findLikelyDuplicate({
-              candidate: profile,
+              candidate: {
+                ...profile,
+                contactKeys: contactIndexOf(protection, meta.tenantId, profile.contacts),
+              },
               existing: await loadDuplicateCandidates(trx),
             });
             if (match !== null && (match.reasons.includes("same-gstin") || input.allowDuplicate !== true)) {
@@ -307,7 +343,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
             }
             const { customer, events } = createCustomer({ id: randomUUID(), profile, now: clock() });
             const external = input.external ?? null;
-            await insertCustomer(trx, meta.tenantId, customer, external);
+            await insertCustomer(trx, meta.tenantId, customer, external, protection);
             await insertConsentHistory(
               trx,
               consentChanges({
@@ -362,7 +398,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
         ]);
       }
       return inTenant(meta.tenantId, (trx) =>
-        runOnce(
+        once(
           trx,
           { tenantId: meta.tenantId, key: meta.idempotencyKey, command: "customers.update", request: input },
           async () => {
@@ -382,7 +418,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     /** Records a consent or its withdrawal on one channel; a withdrawal emits customer.opted-out. */
     async recordConsent(input: RecordConsentInput, meta: CommandMeta): Promise<CustomerView> {
       return inTenant(meta.tenantId, (trx) =>
-        runOnce(
+        once(
           trx,
           {
             tenantId: meta.tenantId,
@@ -450,7 +486,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toCustomerView(rowToCustomer(row))),
+        items: page.map((row) => toCustomerView(rowToCustomer(row, protection))),
         nextCursor:
           rows.length > query.limit && last !== undefined
             ? encodeCursor({ after: sortValueOf(last, sort), id: last.id })
@@ -555,7 +591,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
       const limit = input.limit ?? 10;
       return inTenant(tenantId, async (trx) => {
         if (input.external !== undefined) {
-          const imported = await findCustomerByExternal(trx, input.external);
+          const imported = await findCustomerByExternal(trx, input.external, protection);
           return imported
             ? [
                 {
@@ -570,13 +606,15 @@ export function createCustomerService(deps: CustomerServiceDeps) {
         }
         const email = input.email?.trim().toLowerCase();
         const phone = input.phone === undefined ? undefined : normalizePhoneNumber(input.phone);
+        const contactKeys = [
+          ...(email !== undefined ? [emailIndex(protection, tenantId, email)] : []),
+          ...(phone !== undefined ? [phoneIndex(protection, tenantId, phone)] : []),
+        ];
         const candidate = {
           legalName: input.name ?? "",
           ...(input.gstin !== undefined ? { gstin: input.gstin.trim().toUpperCase() } : {}),
           ...(input.pan !== undefined ? { pan: input.pan.trim().toUpperCase() } : {}),
-          contacts: [
-            { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) },
-          ],
+          contactKeys,
         };
         const matches = findLikelyDuplicates({
           candidate,
@@ -584,10 +622,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
           ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
         }).map((match) => duplicateOfMatch(match));
         const seen = new Set(matches.map((match) => match.customerId));
-        const byContact = await findCustomersByContact(trx, {
-          ...(email !== undefined ? { email } : {}),
-          ...(phone !== undefined ? { phone } : {}),
-        });
+        const byContact = await findCustomersByContact(trx, contactKeys, protection);
         for (const stored of byContact) {
           if (seen.has(stored.customer.id)) continue;
           seen.add(stored.customer.id);
@@ -606,6 +641,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
             await findCustomersByIds(
               trx,
               top.map((match) => match.customerId),
+              protection,
             )
           ).map((stored) => [stored.customer.id, stored]),
         );

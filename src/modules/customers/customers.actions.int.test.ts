@@ -11,7 +11,11 @@ import {
   type CallContext,
 } from "../../platform/actions/action-catalog.ts";
 import { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
-import { customersModule } from "./customers.module.ts";
+import { testContactProtection } from "./contact-protection.testing.ts";
+import { createCustomersModule } from "./customers.module.ts";
+
+const protection = testContactProtection();
+const customersModule = createCustomersModule({ protection });
 import { seedDemoCustomers } from "./customers.demo.ts";
 
 let database: TestDatabase;
@@ -76,7 +80,13 @@ describe("customers actions", () => {
   });
 
   it("seeds demo customers idempotently and serves them to workflows", async () => {
-    const deps = { db: database.app, events, now: () => Date.parse("2025-11-03T04:00:00Z"), tenantId };
+    const deps = {
+      db: database.app,
+      events,
+      now: () => Date.parse("2025-11-03T04:00:00Z"),
+      tenantId,
+      protection,
+    };
     const first = await seedDemoCustomers(deps);
     const second = await seedDemoCustomers(deps);
     expect(second).toEqual(first);

@@ -6,7 +6,7 @@ import {
 } from "../../platform/actions/action-catalog.ts";
 import type { ModuleContext } from "../../platform/modules/module.contract.ts";
 import type { CommandMeta } from "../../platform/audit/command-actor.ts";
-import { createCustomerService, type CustomerService } from "./customer.service.ts";
+import type { CustomerService } from "./customer.service.ts";
 import { CONSENT_CHANNELS, CONSENT_SOURCES, ZCustomerProfile } from "./customer.schemas.ts";
 import {
   ZContactPermissionView,
@@ -77,10 +77,8 @@ function metaOf(ctx: {
 }
 
 /** The customers module's actions, for workflows through the gateway. */
-export function customersActions(context: ModuleContext, service?: CustomerService): ModuleRegistration {
-  const customers =
-    service ??
-    createCustomerService({ db: context.database.app, events: context.events, now: () => context.now() });
+export function customersActions(_context: ModuleContext, service: CustomerService): ModuleRegistration {
+  const customers = service;
   return {
     module: "customers",
     policy: CUSTOMERS_ACTION_POLICY,

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.ts";
 import type { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
+import type { ContactProtection } from "./contact-protection.ts";
 import { createCustomerService } from "./customer.service.ts";
 
 /** Demo customers, keyed by a stable name; the invoicing demo uses the same keys for its buyers. */
@@ -165,8 +166,15 @@ export async function seedDemoCustomers(deps: {
   events: EventTypeRegistry;
   now(): number;
   tenantId: string;
+  /** The platform's field cipher and blind index (contacts are stored encrypted). */
+  protection: ContactProtection;
 }): Promise<Record<string, string>> {
-  const service = createCustomerService({ db: deps.db, events: deps.events, now: () => deps.now() });
+  const service = createCustomerService({
+    db: deps.db,
+    events: deps.events,
+    now: () => deps.now(),
+    protection: deps.protection,
+  });
   const ids: Record<string, string> = {};
   for (const demo of DEMO_CUSTOMERS) {
     const result = await service.create(

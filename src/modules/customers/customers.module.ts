@@ -1,14 +1,42 @@
 import { fileURLToPath } from "node:url";
 import type { ModuleDefinition } from "../../platform/modules/module.contract.ts";
+import type { ContactProtection } from "./contact-protection.ts";
 import { CUSTOMER_EVENT_SCHEMAS } from "./customer.events.ts";
 import { registerCustomerRoutes } from "./customer.routes.ts";
+import { createCustomerService } from "./customer.service.ts";
 import { customersActions } from "./customers.actions.ts";
 
+export interface CustomersModuleOptions {
+  /** The platform's field cipher and blind index: contact e-mail addresses and numbers are encrypted at rest. */
+  protection: ContactProtection;
+}
+
 /** The customers module (module 6) as the composition root wires it. */
-export const customersModule: ModuleDefinition = {
-  name: "customers",
-  migrationsDirectory: fileURLToPath(new URL("./migrations/", import.meta.url)),
-  events: { ...CUSTOMER_EVENT_SCHEMAS },
-  actions: (context) => customersActions(context),
-  routes: (app, context) => registerCustomerRoutes(app, context),
-};
+export function createCustomersModule(options: CustomersModuleOptions): ModuleDefinition {
+  return {
+    name: "customers",
+    migrationsDirectory: fileURLToPath(new URL("./migrations/", import.meta.url)),
+    events: { ...CUSTOMER_EVENT_SCHEMAS },
+    actions: (context) =>
+      customersActions(
+        context,
+        createCustomerService({
+          db: context.database.app,
+          events: context.events,
+          now: () => context.now(),
+          protection: options.protection,
+        }),
+      ),
+    routes: (app, context) =>
+      registerCustomerRoutes(
+        app,
+        context,
+        createCustomerService({
+          db: context.database.app,
+          events: context.events,
+          now: () => context.now(),
+          protection: options.protection,
+        }),
+      ),
+  };
+}

@@ -15,7 +15,10 @@ export interface CustomersTable {
   pan: string | null;
   state_code: string;
   billing_address: JsonOrNull;
+  /** Contact persons; their e-mail addresses and numbers encrypted (contact-protection.ts). */
   contacts: Json;
+  /** Blind indexes of the contacts' addresses and numbers (migrations/0002_contact_index.sql). */
+  contact_index: ColumnType<string[], string[] | undefined, string[]>;
   preferred_language: string;
   credit_days: number | null;
   credit_terms_in_writing: boolean | null;

@@ -15,6 +15,11 @@ export interface DuplicateCandidate {
     phone?: string | undefined;
     whatsapp?: string | undefined;
   }>;
+  /**
+   * Opaque keys of the contacts (blind indexes of the addresses and numbers) used instead of `contacts`:
+   * stored contacts are encrypted, so both sides are compared by their blind indexes.
+   */
+  contactKeys?: readonly string[];
 }
 
 export type DuplicateReason = "same-gstin" | "same-pan" | "similar-name" | "shared-contact";
@@ -40,6 +45,7 @@ function panOf(customer: DuplicateCandidate): string | null {
 }
 
 function contactKeys(customer: DuplicateCandidate): Set<string> {
+  if (customer.contactKeys !== undefined) return new Set(customer.contactKeys);
   const keys = new Set<string>();
   for (const contact of customer.contacts ?? []) {
     if (contact.email !== undefined) keys.add(`email:${contact.email.trim().toLowerCase()}`);

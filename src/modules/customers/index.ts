@@ -90,7 +90,10 @@ export type {
   CustomerUpdatedPayload,
 } from "./customer.events.ts";
 
-export { customersModule } from "./customers.module.ts";
+export { createCustomersModule } from "./customers.module.ts";
+export type { CustomersModuleOptions } from "./customers.module.ts";
+export { reencryptCustomerContacts } from "./contact-reencryption.ts";
+export type { ContactProtection } from "./contact-protection.ts";
 export { customersActions, CUSTOMER_PERMISSIONS, CUSTOMERS_ACTION_POLICY } from "./customers.actions.ts";
 export { registerCustomerRoutes } from "./customer.routes.ts";
 export { createCustomerService, CUSTOMER_EVENT_SOURCE } from "./customer.service.ts";

@@ -15,6 +15,8 @@ import { mapZohoContacts, mapZohoInvoices } from "./zoho-books.mapper.ts";
 const ZMode = z.enum(["all-or-nothing", "valid-rows-only"]).default("all-or-nothing");
 const ZContent = z.string().min(1, "the file is empty").max(50_000_000);
 const ZFileName = z.string().trim().min(1).max(200).optional();
+/** Rows per transaction in valid-rows-only mode (all-or-nothing is always one transaction). */
+const ZBatchSize = z.number().int().min(1).max(10_000).optional();
 
 /** One import request: a file of another system's export and how to read it. */
 export const ZImportFileRequest = z.discriminatedUnion("format", [
@@ -25,6 +27,7 @@ export const ZImportFileRequest = z.discriminatedUnion("format", [
     /** Our field -> the column header in the file. */
     mapping: z.record(z.string(), z.string().min(1)),
     mode: ZMode,
+    batchSize: ZBatchSize,
     dateLayouts: z
       .array(z.enum(IMPORT_DATE_LAYOUTS as [ImportDateLayout, ...ImportDateLayout[]]))
       .min(1)
@@ -38,6 +41,7 @@ export const ZImportFileRequest = z.discriminatedUnion("format", [
     /** Tally exports are often UTF-16: send the bytes as base64 to keep them exact. */
     contentEncoding: z.enum(["text", "base64"]).default("text"),
     mode: ZMode,
+    batchSize: ZBatchSize,
     customerGroups: z.array(z.string().min(1)).max(50).optional(),
     voucherTypes: z
       .object({
@@ -53,6 +57,7 @@ export const ZImportFileRequest = z.discriminatedUnion("format", [
     entity: z.enum(["customers", "invoices"]),
     content: ZContent,
     mode: ZMode,
+    batchSize: ZBatchSize,
     fileName: ZFileName,
   }),
 ]);

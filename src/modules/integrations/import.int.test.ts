@@ -10,7 +10,7 @@ import { createHttpServer, type HttpServer } from "../../platform/http/server.ts
 import { ZImportFileRequest } from "./import-file.reader.ts";
 import { createImportService, type ImportService } from "./import.service.ts";
 import { integrationsModule } from "./integrations.module.ts";
-import { testRouteContext } from "./route-context.testing.ts";
+import { testRouteContext } from "../../platform/modules/route-context.testing.ts";
 
 const NOW = Date.parse("2025-08-20T10:00:00+05:30");
 const fixture = (name: string): string =>

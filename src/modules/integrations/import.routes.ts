@@ -7,6 +7,7 @@ import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { ZLinkExternalIdInput } from "./integrations.actions.ts";
 import { ZImportFileRequest } from "./import-file.reader.ts";
 import {
+  IMPORT_ROW_OUTCOMES,
   IMPORTS_PERMISSION,
   ZExternalIdView,
   ZImportFileResult,
@@ -57,7 +58,9 @@ export function registerImportRoutes(app: HttpServer, context: RouteContext, imp
         tags: TAGS,
         summary: "Import a CSV, Tally XML or Zoho Books JSON export",
         description:
-          "All-or-nothing refuses the whole file naming every row and field; new and changed records are published as import.*-accepted events.",
+          "All-or-nothing is one transaction and refuses the whole file naming every row and field; valid-rows-only commits " +
+          "batchSize rows (default 500) per transaction, and a failed batch leaves the run partial (503 naming the run; " +
+          "importing the file again finishes it). New and changed records are published as import.*-accepted events.",
         body: ZImportFileRequest,
         response: { 201: ZImportFileResult },
       },
@@ -106,7 +109,7 @@ export function registerImportRoutes(app: HttpServer, context: RouteContext, imp
         summary: "The row reports of an import run",
         params: z.object({ runId: z.uuid() }),
         querystring: listQuerySchema(["position"] as const).extend({
-          outcome: z.enum(["created", "updated", "unchanged", "rejected", "skipped"]).optional(),
+          outcome: z.enum(IMPORT_ROW_OUTCOMES).optional(),
         }),
         response: { 200: pageSchema(ZImportRowView) },
       },

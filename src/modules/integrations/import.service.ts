@@ -22,7 +22,9 @@ import {
   type ImportFileRequest,
   type ImportedEntityName,
   type ImportedRecord,
+  type ReadImportFile,
 } from "./import-file.reader.ts";
+import type { ImportSource } from "./imported-records.ts";
 import {
   platformDb,
   type ImportRowsTable,
@@ -36,6 +38,16 @@ export const IMPORT_EVENT_SOURCE = "/integrations";
 
 const ZIssue = z.object({ field: z.string(), reason: z.string() });
 const ENTITIES = ["customer", "invoice", "payment", "credit-note", "other"] as const;
+export const IMPORT_ROW_OUTCOMES = [
+  "created",
+  "updated",
+  "unchanged",
+  "rejected",
+  "skipped",
+  "not-imported",
+] as const;
+/** Rows per transaction of a valid-rows-only import unless the request or the service says otherwise. */
+export const DEFAULT_IMPORT_BATCH_SIZE = 500;
 
 export const ZPlanRowView = z.object({
   position: z.number().int(),
@@ -81,8 +93,19 @@ export const ZImportRunView = z.object({
   unchangedCount: z.number().int(),
   rejectedCount: z.number().int(),
   skippedCount: z.number().int(),
+  /** Valid rows left out because the run stopped on a failed batch (status `partial`). */
+  notImportedCount: z.number().int(),
+  /** `running` until the last batch is committed; `partial` when a batch failed and the run stopped. */
+  status: z.enum(["running", "completed", "partial"]),
+  /** Rows per transaction for a run in batches; null for an all-or-nothing run (one transaction). */
+  batchSize: z.number().int().nullable(),
+  /** Rows 1..committedRows (by position) are committed with their reports. */
+  committedRows: z.number().int(),
   startedAt: z.string(),
   startedBy: z.string(),
+  finishedAt: z.string().nullable(),
+  /** Why a partial run stopped. */
+  failure: z.string().nullable(),
 });
 export type ImportRunView = z.infer<typeof ZImportRunView>;
 
@@ -91,7 +114,7 @@ export const ZImportRowView = z.object({
   rowNumber: z.number().int().nullable(),
   entity: z.enum(ENTITIES),
   externalId: z.string().nullable(),
-  outcome: z.enum(["created", "updated", "unchanged", "rejected", "skipped"]),
+  outcome: z.enum(IMPORT_ROW_OUTCOMES),
   issues: z.array(ZIssue),
   findings: z.array(ZIssue),
 });
@@ -153,12 +176,94 @@ function jsonRecord(
   return { record: parsed.data, hash: createHash("sha256").update(JSON.stringify(content)).digest("hex") };
 }
 
-interface Classified {
+/** A row after reading and after the checks that need the whole file (a record twice), before the map is asked. */
+interface Prepared {
+  entry: ImportEntry;
+  outcome: "record" | "rejected" | "skipped";
+  record?: Record<string, unknown>;
+  hash?: string;
+}
+
+/** A row compared with the external-id map: what importing it does. */
+export interface ImportBatchItem {
   entry: ImportEntry;
   outcome: "create" | "update" | "unchanged" | "rejected" | "skipped";
   record?: Record<string, unknown>;
   hash?: string;
   internalId?: string | null;
+}
+type Classified = ImportBatchItem;
+
+/** The rows one transaction writes: all of an all-or-nothing import, or one batch of a valid-rows-only import. */
+export interface ImportBatch {
+  tenantId: string;
+  runId: string;
+  source: ImportSource;
+  /** 1 for the first batch of a run. */
+  index: number;
+  /** Positions (1-based) of the first and last row of the batch in the file. */
+  firstPosition: number;
+  lastPosition: number;
+  items: readonly ImportBatchItem[];
+  now: Date;
+}
+
+/** Writes a batch's row reports, external ids and events inside the batch's transaction. */
+export type ImportBatchWriter = (trx: IntegrationsDb, batch: ImportBatch) => Promise<void>;
+
+type ChangedRecord = z.infer<typeof ZChangedRecord>;
+
+/** Thrown inside a transaction that only asks whether an idempotency key has an answer, to roll the claim back. */
+class NotAnsweredYet extends Error {}
+
+/** Class of the per-tenant advisory lock ("IMPT") that orders the writing transactions of imports. */
+const IMPORT_LOCK_CLASS = 0x494d5054;
+
+/** Where a row's report points: `rows.<line>` for CSV, `records.<position>` otherwise. */
+function rowField(entry: ImportEntry): string {
+  return entry.rowNumber !== undefined ? `rows.${entry.rowNumber}` : `records.${entry.position}`;
+}
+
+/** Reads the file's rows into records with their content hash, marking a record repeated in the file. Pure. */
+function prepare(entries: readonly ImportEntry[]): Prepared[] {
+  const seen = new Map<string, number>();
+  return entries.map((entry): Prepared => {
+    if (entry.kind !== "record" || !entry.imported)
+      return { entry, outcome: entry.kind === "rejected" ? "rejected" : "skipped" };
+    const key = `${entry.entity}\u001f${entry.externalId ?? ""}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      return {
+        entry: {
+          ...entry,
+          kind: "skipped",
+          issues: [{ field: "externalId", reason: `same record as row ${first} of this file` }],
+        },
+        outcome: "skipped",
+      };
+    }
+    seen.set(key, entry.position);
+    const json = jsonRecord(entry.imported, entry.position);
+    if ("issues" in json)
+      return { entry: { ...entry, kind: "rejected", issues: json.issues }, outcome: "rejected" };
+    return { entry, outcome: "record", record: json.record, hash: json.hash };
+  });
+}
+
+function changedView(item: Classified): ChangedRecord {
+  return {
+    entity: item.entry.entity as ImportedEntityName,
+    change: item.outcome as "create" | "update",
+    externalId: item.entry.externalId ?? "",
+    internalId: item.internalId ?? null,
+    record: item.record ?? {},
+  };
+}
+
+const isChange = (item: Classified): boolean => item.outcome === "create" || item.outcome === "update";
+
+async function insertBatches<T>(items: readonly T[], size: number, write: (batch: T[]) => Promise<unknown>) {
+  for (let start = 0; start < items.length; start += size) await write(items.slice(start, start + size));
 }
 
 type RunRow = Selectable<ImportRunsTable>;
@@ -178,8 +283,14 @@ function toRunView(row: RunRow): ImportRunView {
     unchangedCount: row.unchanged_count,
     rejectedCount: row.rejected_count,
     skippedCount: row.skipped_count,
+    notImportedCount: row.not_imported_count,
+    status: row.status as ImportRunView["status"],
+    batchSize: row.batch_size,
+    committedRows: row.committed_rows,
     startedAt: row.started_at.toISOString(),
     startedBy: row.started_by,
+    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
+    failure: row.failure,
   };
 }
 
@@ -210,6 +321,10 @@ export interface ImportDeps {
   /** Epoch milliseconds. */
   now(): number;
   newId?: () => string;
+  /** Rows per transaction of a valid-rows-only import when the request does not say (default 500). */
+  batchSize?: number;
+  /** Wraps the writer of each batch (to observe or fail a batch on purpose); the default writes it. */
+  wrapBatchWriter?: (write: ImportBatchWriter) => ImportBatchWriter;
 }
 
 export type ImportService = ReturnType<typeof createImportService>;
@@ -226,14 +341,15 @@ export function createImportService(deps: ImportDeps) {
   const inTenant = <T>(tenantId: string, work: (trx: IntegrationsDb) => Promise<T>): Promise<T> =>
     withTenant(deps.db, tenantId, (trx) => work(trx.withTables<IntegrationsTables>()));
 
-  async function classify(
+  /** Compares records with the external-id map: new ones are `create`, changed ones `update`, the rest `unchanged`. */
+  async function compare(
     trx: IntegrationsDb,
     source: string,
-    entries: readonly ImportEntry[],
+    prepared: readonly Prepared[],
   ): Promise<Classified[]> {
-    const keys = entries
-      .filter((entry) => entry.kind === "record" && entry.externalId !== undefined)
-      .map((entry) => `${entry.entity}\u001f${entry.externalId ?? ""}`);
+    const keys = prepared
+      .filter((item) => item.outcome === "record")
+      .map((item) => `${item.entry.entity}\u001f${item.entry.externalId ?? ""}`);
     const known = new Map<string, { hash: string; internalId: string | null }>();
     const unique = [...new Set(keys)];
     for (let start = 0; start < unique.length; start += 1000) {
@@ -255,28 +371,10 @@ export function createImportService(deps: ImportDeps) {
         });
       }
     }
-    const seen = new Map<string, number>();
-    return entries.map((entry): Classified => {
-      if (entry.kind !== "record" || !entry.imported)
-        return { entry, outcome: entry.kind === "rejected" ? "rejected" : "skipped" };
-      const key = `${entry.entity}\u001f${entry.externalId ?? ""}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        return {
-          entry: {
-            ...entry,
-            kind: "skipped",
-            issues: [{ field: "externalId", reason: `same record as row ${first} of this file` }],
-          },
-          outcome: "skipped",
-        };
-      }
-      seen.set(key, entry.position);
-      const json = jsonRecord(entry.imported, entry.position);
-      if ("issues" in json)
-        return { entry: { ...entry, kind: "rejected", issues: json.issues }, outcome: "rejected" };
-      const { record, hash } = json;
-      const previous = known.get(key);
+    return prepared.map((item): Classified => {
+      if (item.outcome !== "record") return { entry: item.entry, outcome: item.outcome };
+      const { entry, record, hash } = item;
+      const previous = known.get(`${entry.entity}\u001f${entry.externalId ?? ""}`);
       if (!previous) return { entry, outcome: "create", record, hash, internalId: null };
       return {
         entry,
@@ -301,20 +399,420 @@ export function createImportService(deps: ImportDeps) {
     };
   }
 
-  function refusal(classified: readonly Classified[]): AppError {
-    const rejected = classified.filter((item) => item.outcome === "rejected");
+  function refusal(items: readonly { entry: ImportEntry; outcome: string }[]): AppError {
+    const rejected = items.filter((item) => item.outcome === "rejected");
     return AppError.invalidInput(
       rejected.flatMap((item) => item.entry.issues),
-      `import refused: ${rejected.length} of ${classified.length} rows have problems; nothing was written`,
+      `import refused: ${rejected.length} of ${items.length} rows have problems; nothing was written`,
     );
   }
 
-  async function insertBatches<T>(
-    items: readonly T[],
-    size: number,
-    write: (batch: T[]) => Promise<unknown>,
+  /**
+   * Imports of one tenant and source write one transaction at a time, so a record is compared with the map as
+   * the last committed import left it: two imports of the same records cannot both find them new.
+   */
+  async function lockSource(trx: IntegrationsDb, tenantId: string, source: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${IMPORT_LOCK_CLASS}::int4, hashtext(${`${tenantId}:${source}`}))`.execute(
+      trx,
+    );
+  }
+
+  /** The row reports, the external-id map and one event per new or changed record of a batch. */
+  const writeBatch: ImportBatchWriter = async (trx, batch) => {
+    await insertBatches(batch.items, 1000, (rows) =>
+      trx
+        .insertInto("import_rows")
+        .values(
+          rows.map((item) => ({
+            tenant_id: batch.tenantId,
+            run_id: batch.runId,
+            position: item.entry.position,
+            row_number: item.entry.rowNumber ?? null,
+            entity: item.entry.entity,
+            external_id: item.entry.externalId ?? null,
+            outcome: PAST[item.outcome],
+            issues: JSON.stringify(item.entry.issues),
+            findings: JSON.stringify(item.entry.findings),
+          })),
+        )
+        .execute(),
+    );
+    const touched = batch.items.filter((item) => item.hash !== undefined);
+    await insertBatches(touched, 1000, (rows) =>
+      trx
+        .insertInto("import_external_ids")
+        .values(
+          rows.map((item) => ({
+            tenant_id: batch.tenantId,
+            source: batch.source,
+            entity: item.entry.entity,
+            external_id: item.entry.externalId ?? "",
+            internal_id: null,
+            content_sha256: item.hash ?? "",
+            first_run_id: batch.runId,
+            last_run_id: batch.runId,
+            created_at: batch.now,
+            updated_at: batch.now,
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict.columns(["tenant_id", "source", "entity", "external_id"]).doUpdateSet({
+            content_sha256: sql`excluded.content_sha256`,
+            last_run_id: sql`excluded.last_run_id`,
+            updated_at: sql`excluded.updated_at`,
+          }),
+        )
+        .execute(),
+    );
+    for (const item of batch.items.filter(isChange)) {
+      const entity = item.entry.entity as ImportedEntityName;
+      await appendEvent(platformDb(trx), deps.events, {
+        tenantId: batch.tenantId,
+        type: EVENT_TYPE[entity],
+        source: IMPORT_EVENT_SOURCE,
+        subject: item.entry.externalId ?? "",
+        data: {
+          runId: batch.runId,
+          source: batch.source,
+          externalId: item.entry.externalId ?? "",
+          change: item.outcome,
+          internalId: item.internalId ?? null,
+          record: item.record,
+        },
+      });
+    }
+  };
+  const writer = deps.wrapBatchWriter ? deps.wrapBatchWriter(writeBatch) : writeBatch;
+
+  function runValues(
+    meta: CommandMeta,
+    request: ImportFileRequest,
+    file: ReadImportFile,
+    values: {
+      id: string;
+      status: ImportRunView["status"];
+      batchSize: number | null;
+      rows: number;
+      counts: { create: number; update: number; unchanged: number; rejected: number; skipped: number };
+      committedRows: number;
+      startedAt: Date;
+      finishedAt: Date | null;
+    },
   ) {
-    for (let start = 0; start < items.length; start += size) await write(items.slice(start, start + size));
+    return {
+      id: values.id,
+      tenant_id: meta.tenantId,
+      source: file.source,
+      format: file.format,
+      entity: file.entity,
+      mode: file.mode,
+      file_name: request.fileName ?? null,
+      file_sha256: createHash("sha256").update(request.content).digest("hex"),
+      row_count: values.rows,
+      created_count: values.counts.create,
+      updated_count: values.counts.update,
+      unchanged_count: values.counts.unchanged,
+      rejected_count: values.counts.rejected,
+      skipped_count: values.counts.skipped,
+      not_imported_count: 0,
+      status: values.status,
+      batch_size: values.batchSize,
+      committed_rows: values.committedRows,
+      started_at: values.startedAt,
+      started_by: meta.actor,
+      finished_at: values.finishedAt,
+      failure: null,
+    };
+  }
+
+  async function auditRun(
+    trx: IntegrationsDb,
+    meta: CommandMeta,
+    action: "import.completed" | "import.partial",
+    run: RunRow,
+  ): Promise<void> {
+    await appendAudit(
+      trx,
+      {
+        tenantId: meta.tenantId,
+        actor: auditActorOf(meta.actor),
+        action,
+        entity: { type: "import-run", id: run.id },
+        metadata: {
+          format: run.format,
+          mode: run.mode,
+          rows: run.row_count,
+          create: run.created_count,
+          update: run.updated_count,
+          unchanged: run.unchanged_count,
+          rejected: run.rejected_count,
+          skipped: run.skipped_count,
+          notImported: run.not_imported_count,
+          committedRows: run.committed_rows,
+          ...(run.failure ? { failure: run.failure } : {}),
+        },
+        ...(meta.requestId ? { requestId: meta.requestId } : {}),
+      },
+      { clock },
+    );
+  }
+
+  type CommandOptions = { tenantId: string; key: string | undefined; command: string; request: unknown };
+
+  /** The stored answer of an idempotency key, if a command with it has finished (the claim is rolled back). */
+  async function answeredBefore(command: CommandOptions): Promise<ImportFileResult | undefined> {
+    try {
+      return await inTenant(command.tenantId, (trx) =>
+        runOnce<ImportFileResult>(trx, command, () => Promise.reject(new NotAnsweredYet())),
+      );
+    } catch (error) {
+      if (error instanceof NotAnsweredYet) return undefined;
+      throw error;
+    }
+  }
+
+  /** All-or-nothing: the whole file in one transaction, or nothing when any row is rejected. */
+  function importWhole(
+    meta: CommandMeta,
+    request: ImportFileRequest,
+    file: ReadImportFile,
+    prepared: readonly Prepared[],
+    command: CommandOptions,
+  ): Promise<ImportFileResult> {
+    return inTenant(meta.tenantId, (trx) =>
+      runOnce(trx, command, async () => {
+        if (prepared.some((item) => item.outcome === "rejected")) throw refusal(prepared);
+        await lockSource(trx, meta.tenantId, file.source);
+        const classified = await compare(trx, file.source, prepared);
+        const summary = summarise(classified);
+        const runId = newId();
+        const now = clock();
+        const run = await trx
+          .insertInto("import_runs")
+          .values(
+            runValues(meta, request, file, {
+              id: runId,
+              status: "completed",
+              batchSize: null,
+              rows: summary.rows,
+              counts: summary,
+              committedRows: summary.rows,
+              startedAt: now,
+              finishedAt: now,
+            }),
+          )
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await writer(trx, {
+          tenantId: meta.tenantId,
+          runId,
+          source: file.source,
+          index: 1,
+          firstPosition: 1,
+          lastPosition: classified.length,
+          items: classified,
+          now,
+        });
+        await auditRun(trx, meta, "import.completed", run);
+        const changed = classified.filter(isChange);
+        return {
+          run: toRunView(run),
+          changed: changed.slice(0, 1000).map(changedView),
+          changedTruncated: changed.length > 1000,
+        };
+      }),
+    );
+  }
+
+  /**
+   * After a failed batch: reports for the rows after the last committed batch (rejected and skipped rows keep
+   * their outcome, valid rows are `not-imported` with the reason), then the run becomes `partial`. Each chunk of
+   * reports is its own transaction, as the batches were.
+   */
+  async function stopPartially(
+    meta: CommandMeta,
+    run: { id: string; prepared: readonly Prepared[]; committed: number; batch: number; batchSize: number },
+    failure: string,
+  ): Promise<number> {
+    const rest = run.prepared.slice(run.committed);
+    const last = run.committed + Math.min(run.batchSize, rest.length);
+    const reason =
+      `not imported: the import stopped when batch ${run.batch} (rows at positions ${run.committed + 1}-${last}) ` +
+      `failed (${failure}); importing the file again imports it`;
+    const outcomeOf = (item: Prepared): ImportRowView["outcome"] =>
+      item.outcome === "record" ? "not-imported" : item.outcome;
+    await insertBatches(rest, 1000, (rows) =>
+      inTenant(meta.tenantId, (trx) =>
+        trx
+          .insertInto("import_rows")
+          .values(
+            rows.map((item) => ({
+              tenant_id: meta.tenantId,
+              run_id: run.id,
+              position: item.entry.position,
+              row_number: item.entry.rowNumber ?? null,
+              entity: item.entry.entity,
+              external_id: item.entry.externalId ?? null,
+              outcome: outcomeOf(item),
+              issues: JSON.stringify(
+                item.outcome === "record" ? [{ field: rowField(item.entry), reason }] : item.entry.issues,
+              ),
+              findings: JSON.stringify(item.entry.findings),
+            })),
+          )
+          .execute(),
+      ),
+    );
+    const count = (outcome: Prepared["outcome"]) => rest.filter((item) => item.outcome === outcome).length;
+    const notImported = count("record");
+    await inTenant(meta.tenantId, async (trx) => {
+      const stopped = await trx
+        .updateTable("import_runs")
+        .set((eb) => ({
+          status: "partial",
+          rejected_count: eb("rejected_count", "+", count("rejected")),
+          skipped_count: eb("skipped_count", "+", count("skipped")),
+          not_imported_count: notImported,
+          finished_at: clock(),
+          failure: failure.slice(0, 1000),
+        }))
+        .where("id", "=", run.id)
+        .where("status", "=", "running")
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await auditRun(trx, meta, "import.partial", stopped);
+    });
+    return notImported;
+  }
+
+  /**
+   * Valid-rows-only: the run is recorded first (`running`), then each batch of rows is compared with the map and
+   * written in its own transaction together with the run's progress. A failed batch rolls back whole; the run
+   * then becomes `partial` and the command fails (UNAVAILABLE, retryable) naming the run. Importing the file
+   * again finishes it: what earlier batches committed is unchanged by external id and publishes nothing.
+   */
+  async function importInBatches(
+    meta: CommandMeta,
+    request: ImportFileRequest,
+    file: ReadImportFile,
+    prepared: readonly Prepared[],
+    command: CommandOptions,
+  ): Promise<ImportFileResult> {
+    if (command.key) {
+      const earlier = await answeredBefore(command);
+      if (earlier) return earlier;
+    }
+    const batchSize = request.batchSize ?? deps.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
+    const runId = newId();
+    const zero = { create: 0, update: 0, unchanged: 0, rejected: 0, skipped: 0 };
+    await inTenant(meta.tenantId, (trx) =>
+      trx
+        .insertInto("import_runs")
+        .values(
+          runValues(meta, request, file, {
+            id: runId,
+            status: "running",
+            batchSize,
+            rows: prepared.length,
+            counts: zero,
+            committedRows: 0,
+            startedAt: clock(),
+            finishedAt: null,
+          }),
+        )
+        .execute(),
+    );
+    const changed: ChangedRecord[] = [];
+    let changedCount = 0;
+    let committed = 0;
+    let batch = 0;
+    try {
+      while (committed < prepared.length) {
+        batch += 1;
+        const slice = prepared.slice(committed, committed + batchSize);
+        const from = committed;
+        const written = await inTenant(meta.tenantId, async (trx) => {
+          await lockSource(trx, meta.tenantId, file.source);
+          const items = await compare(trx, file.source, slice);
+          await writer(trx, {
+            tenantId: meta.tenantId,
+            runId,
+            source: file.source,
+            index: batch,
+            firstPosition: from + 1,
+            lastPosition: from + slice.length,
+            items,
+            now: clock(),
+          });
+          const counts = summarise(items);
+          const progressed = await trx
+            .updateTable("import_runs")
+            .set((eb) => ({
+              created_count: eb("created_count", "+", counts.create),
+              updated_count: eb("updated_count", "+", counts.update),
+              unchanged_count: eb("unchanged_count", "+", counts.unchanged),
+              rejected_count: eb("rejected_count", "+", counts.rejected),
+              skipped_count: eb("skipped_count", "+", counts.skipped),
+              committed_rows: from + slice.length,
+            }))
+            .where("id", "=", runId)
+            .where("status", "=", "running")
+            .where("committed_rows", "=", from)
+            .executeTakeFirst();
+          if (progressed.numUpdatedRows !== 1n) {
+            throw AppError.conflict(`import run ${runId} is no longer at row ${from}`);
+          }
+          return items;
+        });
+        committed += slice.length;
+        for (const item of written.filter(isChange)) {
+          changedCount += 1;
+          if (changed.length < 1000) changed.push(changedView(item));
+        }
+      }
+    } catch (error) {
+      const failure = error instanceof Error ? error.message : String(error);
+      let notImported: number | undefined;
+      try {
+        notImported = await stopPartially(
+          meta,
+          { id: runId, prepared, committed, batch, batchSize },
+          failure,
+        );
+      } catch {
+        // The run stays `running` with the rows committed so far; the caller is told below.
+      }
+      throw new AppError({
+        code: "UNAVAILABLE",
+        message:
+          `import ${runId} stopped at batch ${batch}: rows at positions 1-${committed} are imported, the rest ` +
+          `are not (${failure}); importing the file again finishes it without importing anything twice`,
+        details: {
+          runId,
+          status: notImported === undefined ? "running" : "partial",
+          committedRows: committed,
+          ...(notImported === undefined ? {} : { notImportedCount: notImported }),
+        },
+        retryable: true,
+        cause: error,
+      });
+    }
+    return inTenant(meta.tenantId, async (trx) => {
+      const run = await trx
+        .updateTable("import_runs")
+        .set({ status: "completed", finished_at: clock() })
+        .where("id", "=", runId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await auditRun(trx, meta, "import.completed", run);
+      const result: ImportFileResult = {
+        run: toRunView(run),
+        changed,
+        changedTruncated: changedCount > 1000,
+      };
+      // A concurrent call with the same key that finished first keeps its answer.
+      return runOnce(trx, command, () => Promise.resolve(result));
+    });
   }
 
   return {
@@ -322,7 +820,7 @@ export function createImportService(deps: ImportDeps) {
     plan: (tenantId: string, request: ImportFileRequest): Promise<ImportPlanView> =>
       inTenant(tenantId, async (trx) => {
         const file = readImportFile(request);
-        const classified = await classify(trx, file.source, file.entries);
+        const classified = await compare(trx, file.source, prepare(file.entries));
         const summary = summarise(classified);
         const notable = classified.filter(
           (item) => item.entry.issues.length > 0 || item.entry.findings.length > 0,
@@ -348,134 +846,22 @@ export function createImportService(deps: ImportDeps) {
       }),
 
     /**
-     * Imports the file in one transaction: all-or-nothing refuses the whole file (INVALID_INPUT naming every
-     * row and field) when any row is rejected; valid-rows-only writes the good rows and reports the others.
+     * Imports the file. All-or-nothing is one transaction and refuses the whole file (INVALID_INPUT naming every
+     * row and field) when any row is rejected. Valid-rows-only writes the good rows in batches (one transaction
+     * each, `batchSize` rows, 500 by default) and reports the others; see importInBatches.
      */
-    importFile(meta: CommandMeta, request: ImportFileRequest): Promise<ImportFileResult> {
-      return inTenant(meta.tenantId, (trx) =>
-        runOnce(
-          trx,
-          { tenantId: meta.tenantId, key: meta.idempotencyKey, command: "integrations.import-file", request },
-          async () => {
-            const file = readImportFile(request);
-            const classified = await classify(trx, file.source, file.entries);
-            const summary = summarise(classified);
-            if (file.mode === "all-or-nothing" && summary.rejected > 0) throw refusal(classified);
-            const runId = newId();
-            const now = clock();
-            const run = await trx
-              .insertInto("import_runs")
-              .values({
-                id: runId,
-                tenant_id: meta.tenantId,
-                source: file.source,
-                format: file.format,
-                entity: file.entity,
-                mode: file.mode,
-                file_name: request.fileName ?? null,
-                file_sha256: createHash("sha256").update(request.content).digest("hex"),
-                row_count: summary.rows,
-                created_count: summary.create,
-                updated_count: summary.update,
-                unchanged_count: summary.unchanged,
-                rejected_count: summary.rejected,
-                skipped_count: summary.skipped,
-                started_at: now,
-                started_by: meta.actor,
-              })
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            await insertBatches(classified, 1000, (batch) =>
-              trx
-                .insertInto("import_rows")
-                .values(
-                  batch.map((item) => ({
-                    tenant_id: meta.tenantId,
-                    run_id: runId,
-                    position: item.entry.position,
-                    row_number: item.entry.rowNumber ?? null,
-                    entity: item.entry.entity,
-                    external_id: item.entry.externalId ?? null,
-                    outcome: PAST[item.outcome],
-                    issues: JSON.stringify(item.entry.issues),
-                    findings: JSON.stringify(item.entry.findings),
-                  })),
-                )
-                .execute(),
-            );
-            const changed = classified.filter(
-              (item) => item.outcome === "create" || item.outcome === "update",
-            );
-            const touched = classified.filter((item) => item.hash !== undefined);
-            await insertBatches(touched, 1000, (batch) =>
-              trx
-                .insertInto("import_external_ids")
-                .values(
-                  batch.map((item) => ({
-                    tenant_id: meta.tenantId,
-                    source: file.source,
-                    entity: item.entry.entity,
-                    external_id: item.entry.externalId ?? "",
-                    internal_id: null,
-                    content_sha256: item.hash ?? "",
-                    first_run_id: runId,
-                    last_run_id: runId,
-                    created_at: now,
-                    updated_at: now,
-                  })),
-                )
-                .onConflict((conflict) =>
-                  conflict.columns(["tenant_id", "source", "entity", "external_id"]).doUpdateSet({
-                    content_sha256: sql`excluded.content_sha256`,
-                    last_run_id: sql`excluded.last_run_id`,
-                    updated_at: sql`excluded.updated_at`,
-                  }),
-                )
-                .execute(),
-            );
-            for (const item of changed) {
-              const entity = item.entry.entity as ImportedEntityName;
-              await appendEvent(platformDb(trx), deps.events, {
-                tenantId: meta.tenantId,
-                type: EVENT_TYPE[entity],
-                source: IMPORT_EVENT_SOURCE,
-                subject: item.entry.externalId ?? "",
-                data: {
-                  runId,
-                  source: file.source,
-                  externalId: item.entry.externalId ?? "",
-                  change: item.outcome,
-                  internalId: item.internalId ?? null,
-                  record: item.record,
-                },
-              });
-            }
-            await appendAudit(
-              trx,
-              {
-                tenantId: meta.tenantId,
-                actor: auditActorOf(meta.actor),
-                action: "import.completed",
-                entity: { type: "import-run", id: runId },
-                metadata: { format: file.format, ...summary },
-                ...(meta.requestId ? { requestId: meta.requestId } : {}),
-              },
-              { clock },
-            );
-            return {
-              run: toRunView(run),
-              changed: changed.slice(0, 1000).map((item) => ({
-                entity: item.entry.entity as ImportedEntityName,
-                change: item.outcome as "create" | "update",
-                externalId: item.entry.externalId ?? "",
-                internalId: item.internalId ?? null,
-                record: item.record ?? {},
-              })),
-              changedTruncated: changed.length > 1000,
-            };
-          },
-        ),
-      );
+    async importFile(meta: CommandMeta, request: ImportFileRequest): Promise<ImportFileResult> {
+      const command = {
+        tenantId: meta.tenantId,
+        key: meta.idempotencyKey,
+        command: "integrations.import-file",
+        request,
+      };
+      const file = readImportFile(request);
+      const prepared = prepare(file.entries);
+      return file.mode === "all-or-nothing"
+        ? importWhole(meta, request, file, prepared, command)
+        : importInBatches(meta, request, file, prepared, command);
     },
 
     /** Records which Prapti record an imported one became, so later imports of it name it. */

@@ -5,7 +5,7 @@ type Json = ColumnType<unknown, string, string>;
 type JsonOrNull = ColumnType<unknown, string | null, string | null>;
 type Timestamp = ColumnType<Date, Date, Date>;
 
-/** `import_runs` (migrations/0001_imports.sql). */
+/** `import_runs` (migrations/0001_imports.sql, progress columns from 0002_import_batches.sql). */
 export interface ImportRunsTable {
   id: string;
   tenant_id: string;
@@ -23,6 +23,12 @@ export interface ImportRunsTable {
   skipped_count: number;
   started_at: Timestamp;
   started_by: string;
+  status: string;
+  batch_size: number | null;
+  committed_rows: number;
+  not_imported_count: number;
+  finished_at: ColumnType<Date | null, Date | null, Date | null>;
+  failure: string | null;
 }
 
 export interface ImportRowsTable {

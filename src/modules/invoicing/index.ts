@@ -187,7 +187,14 @@ export type {
   PaiseText,
 } from "./invoice.events.ts";
 
-export { invoicingModule } from "./invoicing.module.ts";
+export { invoicingModule, createInvoicingConsumers } from "./invoicing.module.ts";
+export {
+  PAYMENT_EVENTS_ACTOR,
+  PAYMENT_SETTLEMENT_EVENT_TYPES,
+  createPaymentSettlementConsumer,
+  createPaymentSettlementHandler,
+} from "./payment-settlement.consumer.ts";
+export type { SettlementOutcome } from "./payment-settlement.consumer.ts";
 export { INVOICING_ACTION_POLICY, INVOICING_PERMISSIONS, invoicingActions } from "./invoicing.actions.ts";
 export { registerInvoiceRoutes } from "./invoice.routes.ts";
 export { createInvoicingServices } from "./invoicing.services.ts";

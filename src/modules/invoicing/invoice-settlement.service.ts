@@ -65,9 +65,37 @@ export function createSettlementService(
   deps: InvoicingDeps,
   unitOfWork: UnitOfWork = createUnitOfWork(deps),
 ) {
-  const { clock, publish, audit, requireInvoice, command } = unitOfWork;
+  const { clock, inTenant, publish, audit, requireInvoice, command } = unitOfWork;
 
   return {
+    /**
+     * Takes back exactly what settlement `reference` gave the invoice (reference + ":reversal", its parts
+     * negated). Undefined when the invoice has no such settlement, so there is nothing to take back; a reversal
+     * applied before is returned with `applied: false`.
+     */
+    async reverseSettlement(
+      input: { invoiceId: string; reference: string },
+      meta: CommandMeta,
+    ): Promise<ApplySettlementResult | undefined> {
+      const original = await inTenant(meta.tenantId, (trx) =>
+        findSettlement(trx, input.invoiceId, input.reference),
+      );
+      if (!original || original.reverses_id !== null) return undefined;
+      return this.applySettlement(
+        {
+          invoiceId: input.invoiceId,
+          reference: `${input.reference}${REVERSAL_SUFFIX}`,
+          ...negate({
+            cashPaise: original.cash_paise,
+            tdsPaise: original.tds_paise,
+            gstTdsPaise: original.gst_tds_paise,
+            writeOffPaise: original.write_off_paise,
+          }),
+        },
+        meta,
+      );
+    },
+
     async applySettlement(input: ApplySettlementCommand, meta: CommandMeta): Promise<ApplySettlementResult> {
       const parts: SettlementParts = {
         cashPaise: input.cashPaise,

@@ -44,12 +44,16 @@ const invoiceRef = {
 export const ZInvoiceIssuedPayload = z.object({
   ...invoiceRef,
   buyerGstin: z.string().length(15).nullable(),
+  /** The buyer's legal name, as payments and collections show it. */
+  buyerName: z.string().min(1).optional(),
   supplyType: z.enum(SUPPLY_TYPES),
   issueDate: ZDate,
   dueDate: ZDate.nullable(),
   taxableValuePaise: ZPaiseText,
   taxPaise: ZPaiseText,
   totalPaise: ZPaiseText,
+  /** IGST was charged (inter-state supply): GST TDS on it is withheld as IGST. */
+  interState: z.boolean().optional(),
   irn: z.string().length(64).nullable(),
   issuedAt: ZTimestamp,
 });

@@ -7,7 +7,7 @@ import { createHttpServer, type HttpServer } from "../../platform/http/server.ts
 import { computeIrn } from "./einvoice/irn.ts";
 import { draftInput, TEST_SUPPLIER } from "./invoice-wire.fixtures.testing.ts";
 import { invoicingModule } from "./invoicing.module.ts";
-import { testRouteContext } from "./route-context.testing.ts";
+import { testRouteContext } from "../../platform/modules/route-context.testing.ts";
 
 let database: TestDatabase;
 let app: HttpServer;

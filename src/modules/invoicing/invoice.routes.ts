@@ -7,7 +7,12 @@ import type { RouteContext } from "../../platform/modules/module.contract.ts";
 import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { settlementPartsOf } from "./invoice-settlement.service.ts";
 import { INVOICE_SORT_FIELDS } from "./invoice.repository.ts";
-import { CANCELLATION_REASONS, INVOICE_STATUSES, ZEinvoiceReference } from "./invoice.schemas.ts";
+import {
+  CANCELLATION_REASONS,
+  INVOICE_STATUSES,
+  ZEinvoiceReference,
+  type InvoiceStatus,
+} from "./invoice.schemas.ts";
 import {
   ZApplySettlementResult,
   ZCreateInvoiceResult,
@@ -31,6 +36,10 @@ import { INVOICING_PERMISSIONS } from "./invoicing.actions.ts";
 import { createInvoicingServices, type InvoicingServices } from "./invoicing.services.ts";
 
 const BASE = "/api/v1/invoices";
+/** Cached invoice lists carry this tag; any invoicing event drops them (see invoicing.module.ts). */
+export const INVOICE_LIST_CACHE_TAG = "invoice-list";
+/** Lists are cheap to rebuild and some filters move with the clock (overdue), so they live briefly. */
+const LIST_CACHE_TTL_MS = 60_000;
 const TAGS = ["invoices"];
 
 const ZIdParams = z.object({ id: z.string().min(1).max(100) });
@@ -41,12 +50,15 @@ const ZBooleanText = z
   .transform((value) => (value === undefined ? undefined : value === "true"));
 
 const ZListQuery = listQuerySchema(INVOICE_SORT_FIELDS).extend({
-  /** One status or several, comma-separated. */
+  /**
+   * One status or several, comma-separated. `overdue` is not stored but derived: issued or partly paid
+   * invoices past their due date (the same as `overdue=true`).
+   */
   status: z
     .string()
     .optional()
     .transform((value) => (value === undefined ? undefined : value.split(",").map((entry) => entry.trim())))
-    .pipe(z.array(z.enum(INVOICE_STATUSES)).optional()),
+    .pipe(z.array(z.enum([...INVOICE_STATUSES, "overdue"])).optional()),
   customerId: z.string().max(100).optional(),
   buyerGstin: z.string().max(15).optional(),
   financialYear: z
@@ -61,7 +73,27 @@ const ZListQuery = listQuerySchema(INVOICE_SORT_FIELDS).extend({
   search: z.string().trim().min(1).max(100).optional(),
 });
 
+const ZInvoicePage = pageSchema(ZInvoiceView);
+
 const invoiceEtag = (invoice: Pick<InvoiceView, "id" | "version">) => etagOf(invoice.id, invoice.version);
+
+/** `status=overdue` as the list filter expresses it: `overdue: true`, alone or with the stored statuses given. */
+function overdueAsStatus<Q extends { status?: string[] | undefined; overdue?: boolean | undefined }>(
+  query: Q,
+): Omit<Q, "status"> & { status?: InvoiceStatus[] | undefined } {
+  if (!query.status?.includes("overdue")) return query as Omit<Q, "status"> & { status?: InvoiceStatus[] };
+  const stored = query.status.filter((status): status is InvoiceStatus => status !== "overdue");
+  return { ...query, status: stored.length > 0 ? stored : undefined, overdue: true };
+}
+
+/** JSON with object keys sorted, so equal queries make equal cache keys whatever their parameter order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, entry: unknown) =>
+    entry && typeof entry === "object" && !Array.isArray(entry)
+      ? Object.fromEntries(Object.entries(entry).sort(([a], [b]) => a.localeCompare(b)))
+      : entry,
+  );
+}
 
 function withoutUndefined<T extends Record<string, unknown>>(
   value: T,
@@ -157,10 +189,25 @@ export function registerInvoiceRoutes(
         description:
           "Filter by status (comma-separated), customer, dates, overdue or text; sort on a listed field.",
         querystring: ZListQuery,
-        response: { 200: pageSchema(ZInvoiceView) },
+        response: { 200: ZInvoicePage },
       },
     },
-    async (request) => invoices.list(tenantOf(request), withoutUndefined(request.query)),
+    async (request, reply) => {
+      const tenantId = tenantOf(request);
+      const query = withoutUndefined(overdueAsStatus(request.query));
+      // The day is part of the key: "overdue" and due-date filters mean something else tomorrow.
+      const today = new Date(context.now()).toISOString().slice(0, 10);
+      const key = `invoice-list:${today}:${stableJson(query)}`;
+      // The page is cached as the JSON it is sent as, so a hit costs no encoding.
+      const json = await context.cache.getOrLoad(
+        tenantId,
+        key,
+        async () => JSON.stringify(z.encode(ZInvoicePage, await invoices.list(tenantId, query))),
+        { tags: [INVOICE_LIST_CACHE_TAG], ttlMs: LIST_CACHE_TTL_MS },
+      );
+      // Fastify sends a string with a JSON content type as it is, without the schema's serializer.
+      return reply.type("application/json; charset=utf-8").send(json as never);
+    },
   );
 
   app.post(

@@ -6,6 +6,8 @@ import { AppError } from "../../kernel/app-error.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
 import { readCursor } from "./paging.ts";
 import type { CommandMeta } from "../../platform/audit/command-actor.ts";
+import { maskAccountNumber } from "../../platform/crypto/masking.ts";
+import { ACCOUNT_CONTEXTS, normaliseAccountNumber } from "./account-protection.ts";
 import { parseBankCsv, ZBankCsvMapping, type BankCsvMapping } from "./bank-csv.parser.ts";
 import { parseCamt } from "./camt.parser.ts";
 import { parseWith } from "./field-issues.ts";
@@ -134,12 +136,14 @@ export function toLineView(row: LineRow): StatementLineView {
   };
 }
 
-const accountKey = (value: string): string => value.toUpperCase().replace(/[^A-Z0-9]/g, "");
-
-/** Reads a statement file into lines, refusing (INVALID_INPUT, every problem named) anything it cannot read. */
+/**
+ * Reads a statement file into lines, refusing (INVALID_INPUT, every problem named) anything it cannot read.
+ * `account` holds the identifier in plaintext; `isAccount` says whether an account named in the file is it.
+ */
 function readStatement(
   input: ImportStatementInput,
   account: AccountRow,
+  isAccount: (accountId: string) => boolean,
 ): { format: StatementRow["format"]; lines: BankStatementLine[] } {
   if (input.format === "csv") {
     if (!account.csv_mapping) {
@@ -160,15 +164,14 @@ function readStatement(
           const message = parseCamt(input.content);
           return { format: message.messageType, lines: camtToStatementLines(message) };
         })();
-  const expected = accountKey(account.account_identifier);
   const others = [...new Set(parsed.lines.map((line) => line.accountId))].filter(
-    (accountId) => accountKey(accountId) !== expected,
+    (accountId) => !isAccount(accountId),
   );
   if (others.length > 0) {
     throw AppError.invalidInput([
       {
         field: "content",
-        reason: `the statement is for account ${others.join(", ")}, not ${account.account_identifier}`,
+        reason: `the statement is for account ${others.map(maskAccountNumber).join(", ")}, not ${maskAccountNumber(account.account_identifier)}`,
       },
     ]);
   }
@@ -182,13 +185,61 @@ export function createBankStatementService(
   deps: PaymentsDeps,
   unitOfWork: UnitOfWork = createUnitOfWork(deps),
 ) {
-  const { clock, newId, inTenant, command, audit } = unitOfWork;
+  const { clock, newId, inTenant, command, audit, accounts } = unitOfWork;
 
+  /** The row with its account identifier decrypted (rows written before encryption hold plaintext). */
+  function opened(row: AccountRow): AccountRow {
+    return {
+      ...row,
+      account_identifier: accounts.open(row.account_identifier, ACCOUNT_CONTEXTS.bankAccount(row.id)),
+    };
+  }
+  const accountView = (row: AccountRow): BankAccountView => toAccountView(opened(row));
+
+  /** The account, its identifier in plaintext. */
   async function requireAccount(trx: PaymentsDb, id: string): Promise<AccountRow> {
     const row = await trx.selectFrom("bank_accounts").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw AppError.notFound("bank account", id);
-    return row;
+    return opened(row);
   }
+
+  /** Whether an account named in a statement is this account: by blind index, or in plaintext for old rows. */
+  function matcherFor(tenantId: string, account: AccountRow): (accountId: string) => boolean {
+    const expected = normaliseAccountNumber(account.account_identifier);
+    if (account.account_identifier_index === null || !accounts.enabled) {
+      return (accountId) => normaliseAccountNumber(accountId) === expected;
+    }
+    const index = account.account_identifier_index;
+    return (accountId) => accounts.index(tenantId, accountId) === index;
+  }
+
+  /** Refuses an account set up before: by blind index, and among rows written before encryption, in plaintext. */
+  async function refuseDuplicate(trx: PaymentsDb, index: string, identifier: string): Promise<void> {
+    const rows = await trx
+      .selectFrom("bank_accounts")
+      .select(["id", "account_identifier", "account_identifier_index"])
+      .where((where) =>
+        where.or([
+          where("account_identifier_index", "=", index),
+          where("account_identifier_index", "is", null),
+        ]),
+      )
+      .execute();
+    const expected = normaliseAccountNumber(identifier);
+    const duplicate = rows.find(
+      (row) =>
+        row.account_identifier_index === index ||
+        normaliseAccountNumber(
+          accounts.open(row.account_identifier, ACCOUNT_CONTEXTS.bankAccount(row.id)),
+        ) === expected,
+    );
+    if (duplicate) throw accountExists(identifier);
+  }
+
+  const accountExists = (identifier: string) => {
+    const masked = maskAccountNumber(normaliseAccountNumber(identifier));
+    return AppError.conflict(`account ${masked} is already set up`, { accountIdentifier: masked });
+  };
 
   function checkMapping(mapping: BankAccountInput["csvMapping"], accountIdentifier: string): unknown {
     if (mapping === undefined) return undefined;
@@ -201,14 +252,19 @@ export function createBankStatementService(
       return command(meta, "payments.create-bank-account", input, async (trx) => {
         const mapping = checkMapping(input.csvMapping, input.accountIdentifier);
         const now = clock();
+        const id = newId();
+        const index = accounts.index(meta.tenantId, input.accountIdentifier);
+        await refuseDuplicate(trx, index, input.accountIdentifier);
         try {
           const row = await trx
             .insertInto("bank_accounts")
             .values({
-              id: newId(),
+              id,
               tenant_id: meta.tenantId,
               name: input.name,
-              account_identifier: input.accountIdentifier,
+              // Encrypted, bound to the row; the blind index keeps it unique per business and findable.
+              account_identifier: accounts.seal(input.accountIdentifier, ACCOUNT_CONTEXTS.bankAccount(id)),
+              account_identifier_index: index,
               bank_name: input.bankName ?? null,
               ifsc: input.ifsc ?? null,
               csv_mapping: mapping === undefined ? null : toJsonb(mapping),
@@ -220,15 +276,11 @@ export function createBankStatementService(
           await audit(trx, meta, {
             action: "bank-account.created",
             entity: { type: "bank-account", id: row.id },
-            after: toAccountView(row),
+            after: accountView(row),
           });
-          return toAccountView(row);
+          return accountView(row);
         } catch (error) {
-          if (isUniqueViolation(error)) {
-            throw AppError.conflict(`account ${input.accountIdentifier} is already set up`, {
-              accountIdentifier: input.accountIdentifier,
-            });
-          }
+          if (isUniqueViolation(error)) throw accountExists(input.accountIdentifier);
           throw error;
         }
       });
@@ -247,14 +299,14 @@ export function createBankStatementService(
           .where("id", "=", account.id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        return toAccountView(row);
+        return accountView(row);
       });
     },
 
     listBankAccounts: (tenantId: string): Promise<BankAccountView[]> =>
       inTenant(tenantId, async (trx) =>
         (await trx.selectFrom("bank_accounts").selectAll().orderBy("name").orderBy("id").execute()).map(
-          toAccountView,
+          accountView,
         ),
       ),
 
@@ -283,7 +335,7 @@ export function createBankStatementService(
             creditCount: 0,
           };
         }
-        const { format, lines } = readStatement(input, account);
+        const { format, lines } = readStatement(input, account, matcherFor(meta.tenantId, account));
         const statementId = newId();
         const now = clock();
         let inserted = 0;

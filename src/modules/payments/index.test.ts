@@ -26,6 +26,9 @@ describe("payments public surface", () => {
       "matchReconciliation",
       "generateReconciliationScenario",
       "evaluateReconciliation",
+      "createPaymentsConsumers",
+      "createReceivablesConsumer",
+      "effectiveTdsBasisPoints",
     ]) {
       expect(typeof (payments as Record<string, unknown>)[name], name).toBe("function");
     }
@@ -33,6 +36,7 @@ describe("payments public surface", () => {
       "payment.received",
       "payment.allocated",
       "payment.reversed",
+      "payment.allocation-undone",
       "tds.credit-missing",
     ]);
   });

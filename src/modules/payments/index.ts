@@ -40,16 +40,19 @@ export { currencyExponent, decimalToMinor } from "./currency.ts";
 export {
   TDS_SECTIONS,
   TDS_RATES,
+  NO_PAN_RATES,
   SECTION_NATURES,
   COMMON_TDS_BASIS_POINTS,
   KNOWN_TDS_SECTION_CODES,
   normaliseSectionCode,
 } from "./tds-rates.data.ts";
-export type { TdsSection, TdsNature, PayeeKind, TdsRate } from "./tds-rates.data.ts";
+export type { TdsSection, TdsNature, PayeeKind, TdsRate, NoPanRate } from "./tds-rates.data.ts";
 
 export {
   GST_TDS_THRESHOLD_PAISE,
   findTdsRate,
+  findNoPanRate,
+  effectiveTdsBasisPoints,
   payeeKindFromPan,
   acceptedTdsAmounts,
   isAcceptedTdsAmount,
@@ -108,6 +111,7 @@ export {
   ZAllocationPart,
   ZPaymentAllocatedPayload,
   ZPaymentReversedPayload,
+  ZPaymentAllocationUndonePayload,
   ZTdsCreditMissingPayload,
   ZPaymentEvent,
   parsePaymentEvent,
@@ -119,6 +123,7 @@ export type {
   PaymentReceivedPayload,
   PaymentAllocatedPayload,
   PaymentReversedPayload,
+  PaymentAllocationUndonePayload,
   TdsCreditMissingPayload,
   PaymentEvent,
 } from "./payment.events.ts";
@@ -247,8 +252,24 @@ export type {
 } from "./reconciliation.scenario.ts";
 
 // The module as the composition root wires it: tables, events, actions and routes.
-export { paymentsModule, createPaymentsModule } from "./payments.module.ts";
+export { paymentsModule, createPaymentsModule, createPaymentsConsumers } from "./payments.module.ts";
+export {
+  INVOICE_EVENT_TYPES,
+  INVOICE_EVENTS_ACTOR,
+  createInvoiceEventsService,
+  createReceivablesConsumer,
+} from "./invoice-events.consumer.ts";
+export type {
+  InvoiceEventOutcome,
+  InvoiceEventsService,
+  InvoiceEventType,
+} from "./invoice-events.consumer.ts";
 export type { PaymentsModuleOptions } from "./payments.module.ts";
+// Account numbers at rest: encrypted with the field cipher, found by blind index; re-encryption after a rotation.
+export { normaliseAccountNumber } from "./account-protection.ts";
+export type { AccountProtection } from "./account-protection.ts";
+export { reencryptPaymentAccounts } from "./account-reencryption.ts";
+export type { PaymentsReencryption } from "./account-reencryption.ts";
 export { PAYMENT_EVENT_SCHEMAS } from "./payment.events.ts";
 export { PAYMENTS_PERMISSIONS } from "./payments.schemas.ts";
 export { PAYMENTS_ACTION_POLICY, paymentsActions } from "./payments.actions.ts";

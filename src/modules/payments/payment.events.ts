@@ -8,6 +8,7 @@ export const PAYMENT_EVENT_TYPES = [
   "payment.received",
   "payment.allocated",
   "payment.reversed",
+  "payment.allocation-undone",
   "tds.credit-missing",
 ] as const;
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
@@ -132,6 +133,28 @@ export const ZPaymentReversedPayload = z.object({
 });
 export type PaymentReversedPayload = z.output<typeof ZPaymentReversedPayload>;
 
+/**
+ * One allocation of a receipt taken back (the receipt stands): the invoice reopens by `reopenedPaise`, the cash
+ * returns to the receipt as customer credit, the TDS entries of the allocation are cancelled. A consumer undoes
+ * exactly what `payment.allocated` reported for `allocationId` (for invoicing: `<allocationId>:reversal`).
+ */
+export const ZPaymentAllocationUndonePayload = z.object({
+  receiptId: z.string().min(1),
+  customerId: z.string().min(1),
+  date: ZIsoDate,
+  allocationId: z.string().min(1),
+  invoiceId: z.string().min(1),
+  reopenedPaise: ZPositivePaise,
+  cashPaise: ZNonNegativePaise,
+  incomeTaxTdsPaise: ZNonNegativePaise,
+  gstTdsPaise: ZNonNegativePaise,
+  writeOffPaise: ZNonNegativePaise,
+  /** Cash of the receipt not allocated after the undo. */
+  unallocatedPaise: ZNonNegativePaise,
+  note: z.string().optional(),
+});
+export type PaymentAllocationUndonePayload = z.output<typeof ZPaymentAllocationUndonePayload>;
+
 export const ZTdsCreditMissingPayload = z.object({
   customerId: z.string().optional(),
   tan: z.string().optional(),
@@ -151,6 +174,7 @@ export const ZPaymentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("payment.received"), payload: ZPaymentReceivedPayload }),
   z.object({ type: z.literal("payment.allocated"), payload: ZPaymentAllocatedPayload }),
   z.object({ type: z.literal("payment.reversed"), payload: ZPaymentReversedPayload }),
+  z.object({ type: z.literal("payment.allocation-undone"), payload: ZPaymentAllocationUndonePayload }),
   z.object({ type: z.literal("tds.credit-missing"), payload: ZTdsCreditMissingPayload }),
 ]);
 export type PaymentEvent = z.output<typeof ZPaymentEvent>;
@@ -179,5 +203,6 @@ export const PAYMENT_EVENT_SCHEMAS: Record<PaymentEventType, z.ZodType> = {
   "payment.received": ZPaymentReceivedPayload,
   "payment.allocated": ZPaymentAllocatedPayload,
   "payment.reversed": ZPaymentReversedPayload,
+  "payment.allocation-undone": ZPaymentAllocationUndonePayload,
   "tds.credit-missing": ZTdsCreditMissingPayload,
 };

@@ -30,7 +30,9 @@ export function toReceivableView(row: ReceivableRow): ReceivableView {
     taxableValuePaise: money(row.taxable_value_paise),
     openPaise: money(row.open_paise),
     settledPaise: money(row.total_paise - row.open_paise),
-    status: row.open_paise > 0n ? "open" : "settled",
+    creditedPaise: money(row.credited_paise),
+    debitedPaise: money(row.debited_paise),
+    status: row.status === "cancelled" ? "cancelled" : row.open_paise > 0n ? "open" : "settled",
     version: row.version,
   };
 }

@@ -24,7 +24,7 @@ import {
   toAllocation,
   toAllocationView,
   toInvoiceBalance,
-  toPaymentView,
+  toPaymentView as toStoredPaymentView,
   toReceiptBalance,
   toReceivableView,
   type AllocationRow,
@@ -39,7 +39,9 @@ import type {
   RegisterPayerInput,
   RegisterReceivableInput,
   ReversePaymentInput,
+  UndoAllocationInput,
 } from "./payments.schemas.ts";
+import { ACCOUNT_CONTEXTS, maskAccounts } from "./account-protection.ts";
 import { toJsonb, type PaymentsDb } from "./payments.tables.ts";
 import {
   createUnitOfWork,
@@ -59,6 +61,7 @@ import {
   type RegisterReceivableResult,
   type ReverseResult,
   type TdsPositionView,
+  type UndoAllocationResult,
 } from "./payments.views.ts";
 
 /** A receipt as it is written, whatever its origin (a person, an import, a gateway, a bank line). */
@@ -122,7 +125,13 @@ export type PaymentService = ReturnType<typeof createPaymentService>;
  * sees the first's result and is refused when nothing is left to allocate.
  */
 export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork = createUnitOfWork(deps)) {
-  const { clock, newId, today, inTenant, publish, audit, command } = unitOfWork;
+  const { clock, newId, today, inTenant, publish, audit, command, accounts } = unitOfWork;
+
+  /** A receipt as the API shows it: the payer's account number decrypted (audit entries mask it again). */
+  const toPaymentView = (row: PaymentRow): PaymentView => {
+    const view = toStoredPaymentView(row);
+    return { ...view, payer: accounts.openPayer(row.id, view.payer) };
+  };
 
   async function creditEntry(
     trx: PaymentsDb,
@@ -193,7 +202,7 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
           customer_id: record.customerId,
           method: record.method,
           reference: record.reference,
-          payer: toJsonb(record.payer),
+          payer: toJsonb(accounts.sealPayer(id, record.payer)),
           cheque: record.cheque === undefined || record.cheque === null ? null : toJsonb(record.cheque),
           received_on: record.receivedOn,
           received_at: record.receivedAt ?? null,
@@ -229,13 +238,15 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
         date: record.receivedOn,
       });
     }
-    const payer = record.event?.payer ?? {
-      ...(typeof record.payer.name === "string" ? { name: record.payer.name } : {}),
-      ...(typeof record.payer.vpa === "string" ? { vpa: record.payer.vpa } : {}),
-      ...(typeof record.payer.accountNumber === "string"
-        ? { accountNumber: record.payer.accountNumber }
-        : {}),
-    };
+    const payer = maskAccounts(
+      record.event?.payer ?? {
+        ...(typeof record.payer.name === "string" ? { name: record.payer.name } : {}),
+        ...(typeof record.payer.vpa === "string" ? { vpa: record.payer.vpa } : {}),
+        ...(typeof record.payer.accountNumber === "string"
+          ? { accountNumber: record.payer.accountNumber }
+          : {}),
+      },
+    ) as PaymentReceivedPayload["payer"];
     const receivedAt = record.receivedAt ?? new Date(`${record.receivedOn}T00:00:00+05:30`);
     await publish(trx, meta.tenantId, {
       type: "payment.received",
@@ -493,6 +504,211 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
     };
   }
 
+  /** TDS-receivable entries of some allocations that nothing has cancelled yet. */
+  async function liveTdsEntries(trx: PaymentsDb, allocationIds: readonly string[]) {
+    if (allocationIds.length === 0) return [];
+    return trx
+      .selectFrom("tds_receivable_entries as t")
+      .selectAll("t")
+      .where("t.allocation_id", "in", [...allocationIds])
+      .where("t.reverses_id", "is", null)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("tds_receivable_entries as r")
+              .select("r.id")
+              .whereRef("r.reverses_id", "=", "t.id"),
+          ),
+        ),
+      )
+      .execute();
+  }
+
+  /** Cancels TDS-receivable entries: a negated entry pointing at each, and both marked cancelled. */
+  async function cancelTdsEntries(
+    trx: PaymentsDb,
+    entries: Awaited<ReturnType<typeof liveTdsEntries>>,
+    now: Date,
+  ): Promise<void> {
+    for (const entry of entries) {
+      await trx
+        .insertInto("tds_receivable_entries")
+        .values({
+          ...entry,
+          id: newId(),
+          amount_paise: -entry.amount_paise,
+          reverses_id: entry.id,
+          status: "cancelled",
+          created_at: now,
+        })
+        .execute();
+    }
+    if (entries.length > 0) {
+      await trx
+        .updateTable("tds_receivable_entries")
+        .set({ status: "cancelled" })
+        .where(
+          "id",
+          "in",
+          entries.map((row) => row.id),
+        )
+        .execute();
+    }
+  }
+
+  /**
+   * Takes one allocation of a receipt back, inside the caller's transaction: the receipt stays, the invoice
+   * reopens by what the allocation settled, its cash returns to the customer's credit and its TDS entries are
+   * cancelled. Locks the receipt first and then the invoice, in the same order as an allocation, so an undo and
+   * an allocation of the same receipt or invoice queue up.
+   */
+  async function undoAllocationInTrx(
+    trx: PaymentsDb,
+    meta: CommandMeta,
+    input: UndoAllocationInput,
+  ): Promise<UndoAllocationResult> {
+    const target = await trx
+      .selectFrom("payment_allocations")
+      .selectAll()
+      .where("id", "=", input.allocationId)
+      .executeTakeFirst();
+    if (!target || target.payment_id !== input.paymentId) {
+      throw AppError.notFound("allocation", input.allocationId);
+    }
+    if (target.kind !== "allocation") {
+      throw AppError.invalidInput([
+        { field: "allocationId", reason: "is a reversal, not an allocation; only allocations can be undone" },
+      ]);
+    }
+    const payment = await lockPayment(trx, input.paymentId);
+    if (payment.status !== "received") {
+      throw AppError.invalidInput([{ field: "paymentId", reason: `the payment is ${payment.status}` }]);
+    }
+    const undone = await trx
+      .selectFrom("payment_allocations")
+      .select("id")
+      .where("reverses_id", "=", target.id)
+      .executeTakeFirst();
+    if (undone) {
+      throw AppError.invalidInput([{ field: "allocationId", reason: "was already undone or reversed" }]);
+    }
+    const date = input.date ?? today();
+    if (date < target.allocated_on) {
+      throw AppError.invalidInput([
+        { field: "date", reason: `is before the allocation was made (${target.allocated_on})` },
+      ]);
+    }
+    const [receivable] = await lockReceivables(trx, [target.invoice_id]);
+    if (!receivable) throw AppError.notFound("receivable", target.invoice_id);
+    const now = clock();
+    const reversal = await trx
+      .insertInto("payment_allocations")
+      .values({
+        id: newId(),
+        tenant_id: meta.tenantId,
+        payment_id: payment.id,
+        invoice_id: target.invoice_id,
+        customer_id: target.customer_id,
+        batch_id: newId(),
+        kind: "reversal",
+        reverses_id: target.id,
+        allocated_on: date,
+        cash_paise: -target.cash_paise,
+        income_tax_tds_paise: -target.income_tax_tds_paise,
+        gst_tds_paise: -target.gst_tds_paise,
+        write_off_paise: -target.write_off_paise,
+        settled_paise: -target.settled_paise,
+        tds_section: target.tds_section,
+        write_off_reason: target.write_off_reason,
+        reason: input.note ? `allocation undone: ${input.note}` : "allocation undone",
+        created_at: now,
+        created_by: meta.actor,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // A cancelled invoice has nothing open and stays so; the allocation is still taken back from it.
+    const reopened = receivable.status === "cancelled" ? 0n : target.settled_paise;
+    const receivableRow = await trx
+      .updateTable("payment_receivables")
+      .set((eb) => ({
+        open_paise: receivable.open_paise + reopened,
+        version: eb("version", "+", 1),
+        updated_at: now,
+      }))
+      .where("invoice_id", "=", target.invoice_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const updated = await trx
+      .updateTable("payments")
+      .set({
+        allocated_cash_paise: payment.allocated_cash_paise - target.cash_paise,
+        version: payment.version + 1,
+        updated_at: now,
+      })
+      .where("id", "=", payment.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await creditEntry(trx, meta.tenantId, {
+      customerId: target.customer_id,
+      paymentId: payment.id,
+      kind: "unallocated",
+      amountPaise: target.cash_paise,
+      date,
+    });
+    const tdsRows = await liveTdsEntries(trx, [target.id]);
+    await cancelTdsEntries(trx, tdsRows, now);
+    const unallocated = updated.amount_paise - updated.allocated_cash_paise;
+    await publish(trx, meta.tenantId, {
+      type: "payment.allocation-undone",
+      subject: payment.id,
+      data: {
+        receiptId: payment.id,
+        customerId: target.customer_id,
+        date,
+        allocationId: target.id,
+        invoiceId: target.invoice_id,
+        reopenedPaise: target.settled_paise,
+        cashPaise: target.cash_paise,
+        incomeTaxTdsPaise: target.income_tax_tds_paise,
+        gstTdsPaise: target.gst_tds_paise,
+        writeOffPaise: target.write_off_paise,
+        unallocatedPaise: unallocated,
+        ...(input.note ? { note: input.note } : {}),
+      },
+    });
+    await audit(trx, meta, {
+      action: "payment.allocation-undone",
+      entity: { type: "payment", id: payment.id },
+      before: {
+        allocatedCashPaise: money(payment.allocated_cash_paise),
+        openPaise: money(receivable.open_paise),
+      },
+      after: {
+        allocatedCashPaise: money(updated.allocated_cash_paise),
+        openPaise: money(receivableRow.open_paise),
+      },
+      metadata: {
+        allocationId: target.id,
+        invoiceId: target.invoice_id,
+        settledPaise: money(target.settled_paise),
+        cashPaise: money(target.cash_paise),
+        incomeTaxTdsPaise: money(target.income_tax_tds_paise),
+        gstTdsPaise: money(target.gst_tds_paise),
+        writeOffPaise: money(target.write_off_paise),
+        tdsEntriesCancelled: tdsRows.length,
+        ...(input.note ? { note: input.note } : {}),
+      },
+    });
+    return {
+      payment: toPaymentView(updated),
+      reversal: toAllocationView(reversal, false),
+      receivable: toReceivableView(receivableRow),
+      unallocatedPaise: money(unallocated),
+      tdsEntriesCancelled: tdsRows.length,
+    };
+  }
+
   /** Undoes a receipt inside the caller's transaction: every invoice it settled reopens by exactly that amount. */
   async function reverseInTrx(
     trx: PaymentsDb,
@@ -515,29 +731,10 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
       trx,
       active.map((row) => row.invoice_id),
     );
-    const tdsRows =
-      active.length === 0
-        ? []
-        : await trx
-            .selectFrom("tds_receivable_entries as t")
-            .selectAll("t")
-            .where(
-              "t.allocation_id",
-              "in",
-              active.map((row) => row.id),
-            )
-            .where("t.reverses_id", "is", null)
-            .where((eb) =>
-              eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom("tds_receivable_entries as r")
-                    .select("r.id")
-                    .whereRef("r.reverses_id", "=", "t.id"),
-                ),
-              ),
-            )
-            .execute();
+    const tdsRows = await liveTdsEntries(
+      trx,
+      active.map((row) => row.id),
+    );
     const reversed = reverseReceipt({
       receipt,
       allocations: active.map(toAllocation),
@@ -589,30 +786,7 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
         .executeTakeFirstOrThrow();
       receivables.push(toReceivableView(row));
     }
-    for (const entry of tdsRows) {
-      await trx
-        .insertInto("tds_receivable_entries")
-        .values({
-          ...entry,
-          id: newId(),
-          amount_paise: -entry.amount_paise,
-          reverses_id: entry.id,
-          status: "cancelled",
-          created_at: now,
-        })
-        .execute();
-    }
-    if (tdsRows.length > 0) {
-      await trx
-        .updateTable("tds_receivable_entries")
-        .set({ status: "cancelled" })
-        .where(
-          "id",
-          "in",
-          tdsRows.map((row) => row.id),
-        )
-        .execute();
-    }
+    await cancelTdsEntries(trx, tdsRows, now);
     const unallocated = payment.amount_paise - payment.allocated_cash_paise;
     const updated = await trx
       .updateTable("payments")
@@ -678,6 +852,111 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
     };
   }
 
+  /**
+   * Adds or updates payments' copy of an invoice inside the caller's transaction. `totalPaise` is the invoice's
+   * own total; the stored total adds the debit notes and takes off the credit notes already applied, and keeps
+   * what is settled.
+   */
+  async function upsertReceivableInTrx(
+    trx: PaymentsDb,
+    meta: CommandMeta,
+    input: RegisterReceivableInput,
+  ): Promise<RegisterReceivableResult> {
+    const issues: FieldIssue[] = [];
+    if (input.taxableValuePaise > input.totalPaise)
+      issues.push({ field: "taxableValuePaise", reason: "must not exceed the total" });
+    if (input.dueDate < input.issueDate)
+      issues.push({ field: "dueDate", reason: "is before the issue date" });
+    if (issues.length > 0) throw AppError.invalidInput(issues);
+    const now = clock();
+    const existing = await trx
+      .selectFrom("payment_receivables")
+      .selectAll()
+      .where("invoice_id", "=", input.invoiceId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (input.customerName) {
+      await trx
+        .insertInto("payer_profiles")
+        .values({
+          tenant_id: meta.tenantId,
+          customer_id: input.customerId,
+          name: input.customerName,
+          aliases: [],
+          vpas: [],
+          account_numbers: [],
+          tds_profile: null,
+          tan: null,
+          updated_at: now,
+        })
+        .onConflict((conflict) => conflict.columns(["tenant_id", "customer_id"]).doNothing())
+        .execute();
+    }
+    const fields = {
+      invoice_number: input.invoiceNumber,
+      customer_id: input.customerId,
+      customer_name: input.customerName ?? existing?.customer_name ?? null,
+      issue_date: input.issueDate,
+      due_date: input.dueDate,
+      total_paise: input.totalPaise + (existing?.debited_paise ?? 0n) - (existing?.credited_paise ?? 0n),
+      taxable_value_paise: input.taxableValuePaise,
+      contract_value_paise: input.contractValuePaise ?? existing?.contract_value_paise ?? null,
+      inter_state: input.interState ?? existing?.inter_state ?? false,
+    };
+    if (!existing) {
+      const row = await trx
+        .insertInto("payment_receivables")
+        .values({
+          tenant_id: meta.tenantId,
+          invoice_id: input.invoiceId,
+          ...fields,
+          open_paise: input.totalPaise,
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { created: true, changed: true, receivable: toReceivableView(row) };
+    }
+    if (existing.status === "cancelled") {
+      throw AppError.conflict(`invoice ${existing.invoice_number} is cancelled`, {
+        invoiceId: input.invoiceId,
+      });
+    }
+    const settled = existing.total_paise - existing.open_paise;
+    if (existing.customer_id !== input.customerId && settled > 0n) {
+      throw AppError.conflict("the invoice has allocations for another customer; reverse them first", {
+        invoiceId: input.invoiceId,
+      });
+    }
+    const open = fields.total_paise - settled;
+    if (open < 0n) {
+      throw AppError.conflict(
+        `the invoice already has ${formatInr(settled)} settled, more than the new total ${formatInr(fields.total_paise)}`,
+        { invoiceId: input.invoiceId },
+      );
+    }
+    const same =
+      existing.invoice_number === fields.invoice_number &&
+      existing.customer_id === fields.customer_id &&
+      existing.customer_name === fields.customer_name &&
+      existing.issue_date === fields.issue_date &&
+      existing.due_date === fields.due_date &&
+      existing.total_paise === fields.total_paise &&
+      existing.taxable_value_paise === fields.taxable_value_paise &&
+      existing.contract_value_paise === fields.contract_value_paise &&
+      existing.inter_state === fields.inter_state;
+    if (same) return { created: false, changed: false, receivable: toReceivableView(existing) };
+    const row = await trx
+      .updateTable("payment_receivables")
+      .set({ ...fields, open_paise: open, version: existing.version + 1, updated_at: now })
+      .where("invoice_id", "=", input.invoiceId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { created: false, changed: true, receivable: toReceivableView(row) };
+  }
+
   async function detail(trx: PaymentsDb, paymentId: string): Promise<PaymentDetailView> {
     const row = await findPayment(trx, paymentId);
     if (!row) throw AppError.notFound("payment", paymentId);
@@ -688,99 +967,13 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
     insertReceipt,
     allocateInTrx,
     reverseInTrx,
+    upsertReceivableInTrx,
 
     /** Adds or updates payments' copy of an invoice: what it totals and what is still open on it. */
     registerReceivable(meta: CommandMeta, input: RegisterReceivableInput): Promise<RegisterReceivableResult> {
-      return command(meta, "payments.register-receivable", input, async (trx) => {
-        const issues: FieldIssue[] = [];
-        if (input.taxableValuePaise > input.totalPaise)
-          issues.push({ field: "taxableValuePaise", reason: "must not exceed the total" });
-        if (input.dueDate < input.issueDate)
-          issues.push({ field: "dueDate", reason: "is before the issue date" });
-        if (issues.length > 0) throw AppError.invalidInput(issues);
-        const now = clock();
-        const existing = await trx
-          .selectFrom("payment_receivables")
-          .selectAll()
-          .where("invoice_id", "=", input.invoiceId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (input.customerName) {
-          await trx
-            .insertInto("payer_profiles")
-            .values({
-              tenant_id: meta.tenantId,
-              customer_id: input.customerId,
-              name: input.customerName,
-              aliases: [],
-              vpas: [],
-              account_numbers: [],
-              tds_profile: null,
-              tan: null,
-              updated_at: now,
-            })
-            .onConflict((conflict) => conflict.columns(["tenant_id", "customer_id"]).doNothing())
-            .execute();
-        }
-        const fields = {
-          invoice_number: input.invoiceNumber,
-          customer_id: input.customerId,
-          customer_name: input.customerName ?? existing?.customer_name ?? null,
-          issue_date: input.issueDate,
-          due_date: input.dueDate,
-          total_paise: input.totalPaise,
-          taxable_value_paise: input.taxableValuePaise,
-          contract_value_paise: input.contractValuePaise ?? null,
-          inter_state: input.interState ?? false,
-        };
-        if (!existing) {
-          const row = await trx
-            .insertInto("payment_receivables")
-            .values({
-              tenant_id: meta.tenantId,
-              invoice_id: input.invoiceId,
-              ...fields,
-              open_paise: input.totalPaise,
-              version: 1,
-              created_at: now,
-              updated_at: now,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          return { created: true, changed: true, receivable: toReceivableView(row) };
-        }
-        const settled = existing.total_paise - existing.open_paise;
-        if (existing.customer_id !== input.customerId && settled > 0n) {
-          throw AppError.conflict("the invoice has allocations for another customer; reverse them first", {
-            invoiceId: input.invoiceId,
-          });
-        }
-        const open = input.totalPaise - settled;
-        if (open < 0n) {
-          throw AppError.conflict(
-            `the invoice already has ${formatInr(settled)} settled, more than the new total ${formatInr(input.totalPaise)}`,
-            { invoiceId: input.invoiceId },
-          );
-        }
-        const same =
-          existing.invoice_number === fields.invoice_number &&
-          existing.customer_id === fields.customer_id &&
-          existing.customer_name === fields.customer_name &&
-          existing.issue_date === fields.issue_date &&
-          existing.due_date === fields.due_date &&
-          existing.total_paise === fields.total_paise &&
-          existing.taxable_value_paise === fields.taxable_value_paise &&
-          existing.contract_value_paise === fields.contract_value_paise &&
-          existing.inter_state === fields.inter_state;
-        if (same) return { created: false, changed: false, receivable: toReceivableView(existing) };
-        const row = await trx
-          .updateTable("payment_receivables")
-          .set({ ...fields, open_paise: open, version: existing.version + 1, updated_at: now })
-          .where("invoice_id", "=", input.invoiceId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { created: false, changed: true, receivable: toReceivableView(row) };
-      });
+      return command(meta, "payments.register-receivable", input, (trx) =>
+        upsertReceivableInTrx(trx, meta, input),
+      );
     },
 
     /** What payments uses to recognise a customer's money: names, UPI addresses, accounts, TDS profile. */
@@ -802,11 +995,17 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
             ]);
           }
         }
+        const accountContext = ACCOUNT_CONTEXTS.payerProfile(meta.tenantId, input.customerId);
+        const accountNumbers =
+          input.accountNumbers ??
+          (existing?.account_numbers ?? []).map((stored) => accounts.open(stored, accountContext));
         const values = {
           name: input.name,
           aliases: input.aliases ?? existing?.aliases ?? [],
           vpas: (input.vpas ?? existing?.vpas ?? []).map(normaliseVpa),
-          account_numbers: input.accountNumbers ?? existing?.account_numbers ?? [],
+          // Encrypted, with one blind index per number for matching statement lines.
+          account_numbers: accountNumbers.map((account) => accounts.seal(account, accountContext)),
+          account_number_index: accounts.indexes(meta.tenantId, accountNumbers),
           tds_profile: tdsProfile === null ? null : JSON.stringify(tdsProfile),
           tan:
             tdsProfile && typeof (tdsProfile as { tan?: unknown }).tan === "string"
@@ -825,7 +1024,7 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
           name: row.name,
           aliases: row.aliases,
           vpas: row.vpas,
-          accountNumbers: row.account_numbers,
+          accountNumbers: row.account_numbers.map((stored) => accounts.open(stored, accountContext)),
           tan: row.tan,
           tdsProfile: (row.tds_profile as Record<string, unknown> | null) ?? null,
         };
@@ -883,6 +1082,11 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
           ...(input.date ? { date: input.date } : {}),
         }),
       );
+    },
+
+    /** Takes one allocation of a receipt back (see undoAllocationInTrx). */
+    undoAllocation(meta: CommandMeta, input: UndoAllocationInput): Promise<UndoAllocationResult> {
+      return command(meta, "payments.undo-allocation", input, (trx) => undoAllocationInTrx(trx, meta, input));
     },
 
     reverse(meta: CommandMeta, input: ReversePaymentInput): Promise<ReverseResult> {

@@ -11,9 +11,10 @@ import {
 import type { ModuleContext } from "../../platform/modules/module.contract.ts";
 import { createPaymentsModule } from "./payments.module.ts";
 import { createPaymentsServices } from "./payments.services.ts";
-import { newUuid, paymentsEventRegistry } from "./payments.testing.ts";
+import { newUuid, paymentsEventRegistry, testAccountProtection } from "./payments.testing.ts";
 
 const NOW = Date.parse("2025-12-01T10:00:00+05:30");
+const protection = testAccountProtection();
 
 let database: TestDatabase;
 let catalog: ActionCatalog;
@@ -46,7 +47,7 @@ beforeAll(async () => {
     now: () => NOW,
   };
   catalog = new ActionCatalog();
-  catalog.registerModule(createPaymentsModule().actions(context));
+  catalog.registerModule(createPaymentsModule(protection).actions(context));
   await createPaymentsServices({ db: database.app, events: context.events, now: () => NOW }).settings.update(
     { tenantId, actor: "user:owner" },
     { upiVpa: "workflow@okicici", upiPayeeName: "Workflow Traders" },
@@ -174,6 +175,7 @@ describe("payments actions", () => {
       db: database.app,
       events: paymentsEventRegistry(),
       now: () => NOW,
+      ...protection,
     });
     const account = await services.statements.createBankAccount(
       { tenantId, actor: "user:owner" },

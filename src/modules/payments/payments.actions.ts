@@ -22,6 +22,7 @@ import {
   ZRegisterReceivableInput,
   ZReversePaymentInput,
   ZRunMatchingInput,
+  ZUndoAllocationInput,
 } from "./payments.schemas.ts";
 import type { PaymentsServices } from "./payments.services.ts";
 import {
@@ -32,6 +33,7 @@ import {
   ZRecordPaymentResult,
   ZRegisterReceivableResult,
   ZReverseResult,
+  ZUndoAllocationResult,
   ZTdsPositionView,
 } from "./payments.views.ts";
 import { ZDecisionResult, ZRunMatchingResult } from "./reconciliation.service.ts";
@@ -114,6 +116,18 @@ export function paymentsActions(services: PaymentsServices): ModuleRegistration 
         input: ZReversePaymentInput,
         output: ZReverseResult,
         handler: (input, ctx) => payments.reverse(metaOf(ctx), input),
+      }),
+      defineAction({
+        module,
+        name: "undo-allocation",
+        kind: "command",
+        description:
+          "Undoes one allocation of a receipt: the invoice reopens, the cash returns to the customer's credit, its TDS entries are cancelled.",
+        permission: PAYMENTS_PERMISSIONS.write,
+        policy: ONCE,
+        input: ZUndoAllocationInput,
+        output: ZUndoAllocationResult,
+        handler: (input, ctx) => payments.undoAllocation(metaOf(ctx), input),
       }),
       defineAction({
         module,

@@ -1,5 +1,8 @@
 import { fileURLToPath } from "node:url";
+import type { BlindIndex } from "../../platform/crypto/blind.index.ts";
 import type { FieldCipher } from "../../platform/crypto/field.cipher.ts";
+import type { EventConsumer } from "../../platform/events/event-bus.port.ts";
+import { createReceivablesConsumer } from "./invoice-events.consumer.ts";
 import type { ModuleContext, ModuleDefinition } from "../../platform/modules/module.contract.ts";
 import { registerPaymentLinkRoutes } from "./payment-link.routes.ts";
 import { PAYMENT_EVENT_SCHEMAS } from "./payment.events.ts";
@@ -12,8 +15,13 @@ import { registerTdsRoutes } from "./tds.routes.ts";
 import { registerWebhookRoutes } from "./webhook.routes.ts";
 
 export interface PaymentsModuleOptions {
-  /** Encrypts gateway secrets at rest (the platform's field cipher); without it they are stored as given. */
+  /**
+   * The platform's field cipher: encrypts gateway secrets, account numbers and stored command answers at rest.
+   * Without it gateway secrets are stored as given and account numbers cannot be written.
+   */
   cipher?: FieldCipher;
+  /** The platform's blind index: account numbers are found by equality through it (needed with the cipher). */
+  blindIndex?: BlindIndex;
   /** Gateway API endpoints: the providers' by default, local servers in tests. */
   gateways?: GatewayEndpoints;
 }
@@ -24,6 +32,7 @@ function depsOf(context: ModuleContext, options: PaymentsModuleOptions): Payment
     events: context.events,
     now: () => context.now(),
     ...(options.cipher ? { cipher: options.cipher } : {}),
+    ...(options.blindIndex ? { blindIndex: options.blindIndex } : {}),
     ...(options.gateways ? { gateways: options.gateways } : {}),
   };
 }
@@ -44,6 +53,18 @@ export function createPaymentsModule(options: PaymentsModuleOptions = {}): Modul
       registerWebhookRoutes(app, services);
     },
   };
+}
+
+/**
+ * The bus consumers of the payments module: `payments-receivables` keeps receivables in step with invoicing's
+ * events (issued invoices, credit and debit notes, cancellations).
+ */
+export function createPaymentsConsumers(
+  context: ModuleContext,
+  options: PaymentsModuleOptions = {},
+): EventConsumer[] {
+  const services = createPaymentsServices(depsOf(context, options));
+  return [createReceivablesConsumer({ service: services.invoiceEvents, logger: context.logger })];
 }
 
 /** The payments module as the composition root wires it by default. */

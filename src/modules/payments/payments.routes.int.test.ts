@@ -4,6 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../../../test/support/tenants.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.ts";
+import { createBlindIndex } from "../../platform/crypto/blind.index.ts";
 import { createFieldCipher } from "../../platform/crypto/field.cipher.ts";
 import { parseKeyRing } from "../../platform/crypto/key-ring.ts";
 import { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
@@ -11,7 +12,7 @@ import { createHttpServer, type HttpServer } from "../../platform/http/server.ts
 import { startFakeCashfree, startFakeRazorpay, type FakeGateway } from "./gateway-fakes.testing.ts";
 import { createPaymentsModule } from "./payments.module.ts";
 import { newUuid, outboxEvents } from "./payments.testing.ts";
-import { testRouteContext } from "./route-context.testing.ts";
+import { testRouteContext } from "../../platform/modules/route-context.testing.ts";
 
 const NOW = Date.parse("2025-08-20T10:00:00+05:30");
 const ALL = "payments:read,payments:write,reconciliation:review";
@@ -70,6 +71,7 @@ beforeAll(async () => {
   const cipher = createFieldCipher(parseKeyRing(`k1:${randomBytes(32).toString("base64")}`));
   const module = createPaymentsModule({
     cipher,
+    blindIndex: createBlindIndex(randomBytes(32)),
     gateways: { razorpayBaseUrl: razorpay.url, cashfreeBaseUrl: `${cashfree.url}/pg` },
   });
   const events = new EventTypeRegistry();

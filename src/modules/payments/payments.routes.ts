@@ -13,6 +13,7 @@ import {
   ZRegisterReceivableInput,
   ZReverseBody,
   ZSettingsInput,
+  ZUndoAllocationBody,
 } from "./payments.schemas.ts";
 import type { PaymentsServices } from "./payments.services.ts";
 import {
@@ -26,6 +27,7 @@ import {
   ZRegisterReceivableResult,
   ZReverseResult,
   ZSettingsView,
+  ZUndoAllocationResult,
 } from "./payments.views.ts";
 import { requestMeta, tenantOf } from "./route-helpers.ts";
 
@@ -132,6 +134,28 @@ export function registerPaymentRoutes(
     (request) =>
       payments.reverse(requestMeta(context, request), {
         paymentId: request.params.paymentId,
+        ...request.body,
+      }),
+  );
+
+  app.post(
+    `${BASE}/:paymentId/allocations/:allocationId/undo`,
+    {
+      preHandler: write,
+      schema: {
+        tags: TAGS,
+        summary: "Undo one allocation of a receipt",
+        description:
+          "The invoice reopens by what the allocation settled, its cash returns to the customer's credit and its TDS entries are cancelled; the receipt and its other allocations stand.",
+        params: z.object({ paymentId: ZId, allocationId: ZId }),
+        body: ZUndoAllocationBody,
+        response: { 200: ZUndoAllocationResult },
+      },
+    },
+    (request) =>
+      payments.undoAllocation(requestMeta(context, request), {
+        paymentId: request.params.paymentId,
+        allocationId: request.params.allocationId,
         ...request.body,
       }),
   );

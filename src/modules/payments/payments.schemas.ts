@@ -65,6 +65,8 @@ export const ZTdsProfileInput = z.object({
     .regex(TAN, { error: "a TAN is 4 letters, 5 digits, 1 letter" })
     .optional(),
   deductsGstTds: z.boolean().optional(),
+  /** False when the business has not given this customer an operative PAN: the customer deducts u/s 206AA. */
+  panFurnished: z.boolean().optional(),
 });
 
 export const ZRegisterPayerInput = z.object({
@@ -140,6 +142,15 @@ const reverseFields = {
 export const ZReverseBody = z.object(reverseFields);
 export const ZReversePaymentInput = z.object({ paymentId: ZId, ...reverseFields });
 export type ReversePaymentInput = z.output<typeof ZReversePaymentInput>;
+
+const undoFields = {
+  note: z.string().trim().min(1).max(500).optional(),
+  date: ZIsoDate.optional(),
+};
+export const ZUndoAllocationBody = z.object(undoFields);
+/** Takes one allocation of a receipt back: the invoice reopens, the cash returns to the customer's credit. */
+export const ZUndoAllocationInput = z.object({ paymentId: ZId, allocationId: ZId, ...undoFields });
+export type UndoAllocationInput = z.output<typeof ZUndoAllocationInput>;
 
 export const ZSettingsInput = z.object({
   shortPaymentTolerance: z

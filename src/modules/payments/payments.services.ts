@@ -2,6 +2,7 @@ import { createBankStatementService, type BankStatementService } from "./bank-st
 import { createForm26asService, type Form26asService } from "./form26as.service.ts";
 import { createPaymentLinkService, type PaymentLinkService } from "./payment-link.service.ts";
 import { createPaymentSettingsService, type PaymentSettingsService } from "./payment-settings.service.ts";
+import { createInvoiceEventsService, type InvoiceEventsService } from "./invoice-events.consumer.ts";
 import { createPaymentService, type PaymentService } from "./payment.service.ts";
 import { createUnitOfWork, type PaymentsDeps } from "./payments.unit-of-work.ts";
 import { createReconciliationService, type ReconciliationService } from "./reconciliation.service.ts";
@@ -16,6 +17,8 @@ export interface PaymentsServices {
   form26as: Form26asService;
   links: PaymentLinkService;
   webhooks: WebhookService;
+  /** Receivables kept in step with invoicing's events. */
+  invoiceEvents: InvoiceEventsService;
 }
 
 export function createPaymentsServices(deps: PaymentsDeps): PaymentsServices {
@@ -29,5 +32,6 @@ export function createPaymentsServices(deps: PaymentsDeps): PaymentsServices {
     form26as: createForm26asService(deps, unitOfWork),
     links: createPaymentLinkService(deps, unitOfWork),
     webhooks: createWebhookService(deps, unitOfWork, payments),
+    invoiceEvents: createInvoiceEventsService(deps, payments, unitOfWork),
   };
 }

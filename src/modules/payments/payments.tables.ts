@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely } from "kysely";
+import type { ColumnType, Generated, Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.ts";
 
 type Json = ColumnType<unknown, string, string>;
@@ -39,7 +39,10 @@ export interface PayerProfilesTable {
   name: string;
   aliases: string[];
   vpas: string[];
+  /** Encrypted (`enc:v1:...`); plaintext in rows written before encryption. */
   account_numbers: string[];
+  /** Blind indexes of the account numbers (see account-protection.ts). */
+  account_number_index: Generated<string[]>;
   tds_profile: JsonOrNull;
   tan: string | null;
   updated_at: Timestamp;
@@ -58,6 +61,12 @@ export interface PaymentReceivablesTable {
   contract_value_paise: bigint | null;
   inter_state: boolean;
   open_paise: bigint;
+  /** `cancelled` when invoicing cancelled the invoice: nothing is open on it. */
+  status: ColumnType<"open" | "cancelled", "open" | "cancelled" | undefined, "open" | "cancelled">;
+  /** Credit notes applied to the invoice (taken off `total_paise`). */
+  credited_paise: ColumnType<bigint, bigint | undefined, bigint>;
+  /** Debit notes raised on the invoice (added to `total_paise`). */
+  debited_paise: ColumnType<bigint, bigint | undefined, bigint>;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -194,7 +203,9 @@ export interface BankAccountsTable {
   id: string;
   tenant_id: string;
   name: string;
+  /** Encrypted (`enc:v1:...`); plaintext in rows written before encryption. */
   account_identifier: string;
+  account_identifier_index: string | null;
   bank_name: string | null;
   ifsc: string | null;
   csv_mapping: JsonOrNull;
@@ -267,6 +278,8 @@ export interface ReconciliationProposalsTable {
   alternatives: Json;
   status: string;
   payment_id: string | null;
+  /** A receipt recorded before the line was imported, which the line is proposed to be linked to. */
+  existing_payment_id: ColumnType<string | null, string | null | undefined, string | null>;
   batch_id: string | null;
   decided_at: Date | null;
   decided_by: string | null;

@@ -1,8 +1,12 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import { createBlindIndex } from "../../platform/crypto/blind.index.ts";
+import { createFieldCipher } from "../../platform/crypto/field.cipher.ts";
+import { parseKeyRing } from "../../platform/crypto/key-ring.ts";
 import { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
 import type { Database } from "../../platform/db/database.ts";
 import { PAYMENT_EVENT_SCHEMAS } from "./payment.events.ts";
+import type { AccountProtection } from "./account-protection.ts";
 import type { PaymentsDeps } from "./payments.unit-of-work.ts";
 
 /** Test helper: the event registry with the payments events. */
@@ -12,15 +16,29 @@ export function paymentsEventRegistry(): EventTypeRegistry {
   return registry;
 }
 
-/** Test helper: dependencies over a test database, with a clock the test can move. */
+/** Test helper: a field cipher (key id `test1`) and a blind index with fresh random keys. */
+export function testAccountProtection(): AccountProtection {
+  return {
+    cipher: createFieldCipher(parseKeyRing(`test1:${randomBytes(32).toString("base64")}`)),
+    blindIndex: createBlindIndex(randomBytes(32)),
+  };
+}
+
+/** The keys every `testPaymentsDeps` of one test file shares, as the processes of one installation do. */
+const sharedProtection = testAccountProtection();
+
+/** Test helper: dependencies over a test database, with a clock the test can move and the file's keys. */
 export function testPaymentsDeps(
   database: Database,
-  options: { now?: () => number; events?: EventTypeRegistry } = {},
+  options: { now?: () => number; events?: EventTypeRegistry; protection?: AccountProtection } = {},
 ): PaymentsDeps {
+  const protection = options.protection ?? sharedProtection;
   return {
     db: database.app,
     events: options.events ?? paymentsEventRegistry(),
     now: options.now ?? (() => Date.parse("2025-08-20T10:00:00+05:30")),
+    cipher: protection.cipher,
+    blindIndex: protection.blindIndex,
   };
 }
 

@@ -1,11 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { appendAudit } from "../../platform/audit/audit.log.ts";
+import type { BlindIndex } from "../../platform/crypto/blind.index.ts";
 import type { FieldCipher } from "../../platform/crypto/field.cipher.ts";
 import { withTenant } from "../../platform/db/database.ts";
 import type { DB } from "../../platform/db/schema.ts";
 import { appendEvent, type CloudEvent, type EventTypeRegistry } from "../../platform/events/event-outbox.ts";
 import { auditActorOf, type CommandMeta } from "../../platform/audit/command-actor.ts";
+import {
+  ACCOUNT_CONTEXTS,
+  createAccountSealer,
+  maskAccounts,
+  openCommandAnswer,
+  sealCommandAnswer,
+} from "./account-protection.ts";
 import { istDateOf, type IsoDate } from "./calendar-date.ts";
 import { runOnce } from "./command-keys.ts";
 import type { FetchLike } from "./gateway-http.ts";
@@ -29,8 +37,13 @@ export interface PaymentsDeps {
   /** Epoch milliseconds. */
   now(): number;
   newId?: () => string;
-  /** Encrypts gateway secrets at rest; without one they are stored as given (see README). */
+  /**
+   * Encrypts gateway secrets, account numbers and stored command answers at rest. Without it gateway secrets and
+   * answers are stored as given and account numbers cannot be written (see README).
+   */
   cipher?: FieldCipher;
+  /** Blind indexes of account numbers, for finding them by equality; needed with the cipher for account numbers. */
+  blindIndex?: BlindIndex;
   gateways?: GatewayEndpoints;
 }
 
@@ -48,6 +61,9 @@ export type UnitOfWork = ReturnType<typeof createUnitOfWork>;
 export function createUnitOfWork(deps: PaymentsDeps) {
   const clock = (): Date => new Date(deps.now());
   const newId = deps.newId ?? (() => randomUUID());
+  const accounts = createAccountSealer(
+    deps.cipher && deps.blindIndex ? { cipher: deps.cipher, blindIndex: deps.blindIndex } : undefined,
+  );
 
   const inTenant = <T>(tenantId: string, work: (trx: PaymentsDb) => Promise<T>): Promise<T> =>
     withTenant(deps.db, tenantId, (trx) => work(trx.withTables<PaymentsTables>()));
@@ -85,33 +101,50 @@ export function createUnitOfWork(deps: PaymentsDeps) {
         actor: auditActorOf(meta.actor),
         action: entry.action,
         entity: entry.entity,
-        ...(entry.before !== undefined ? { before: entry.before } : {}),
-        ...(entry.after !== undefined ? { after: entry.after } : {}),
-        ...(entry.metadata !== undefined ? { metadata: entry.metadata } : {}),
+        // The audit log never forgets: account numbers, e-mail addresses and phone numbers go in masked.
+        ...(entry.before !== undefined ? { before: maskAccounts(entry.before) } : {}),
+        ...(entry.after !== undefined ? { after: maskAccounts(entry.after) } : {}),
+        ...(entry.metadata !== undefined
+          ? { metadata: maskAccounts(entry.metadata) as Record<string, unknown> }
+          : {}),
         ...(meta.requestId !== undefined ? { requestId: meta.requestId } : {}),
       },
       { clock },
     );
   }
 
-  /** Runs a command in its own tenant transaction, once per idempotency key. */
+  /**
+   * Runs a command in its own tenant transaction, once per idempotency key. The answer kept for a repeat is
+   * encrypted (bound to tenant and key); a repeat gets it decrypted.
+   */
   function command<T>(
     meta: CommandMeta,
     name: string,
     request: unknown,
     work: (trx: PaymentsDb) => Promise<T>,
   ): Promise<T> {
-    return inTenant(meta.tenantId, (trx) =>
-      runOnce(trx, { tenantId: meta.tenantId, key: meta.idempotencyKey, command: name, request }, () =>
-        work(trx),
-      ),
-    );
+    const key = meta.idempotencyKey;
+    return inTenant(meta.tenantId, async (trx) => {
+      if (key === undefined || key === "") return work(trx);
+      const context = ACCOUNT_CONTEXTS.commandAnswer(meta.tenantId, key);
+      let fresh: { answer: T } | undefined;
+      const stored = await runOnce(
+        trx,
+        { tenantId: meta.tenantId, key, command: name, request },
+        async () => {
+          fresh = { answer: await work(trx) };
+          return sealCommandAnswer(deps.cipher, context, fresh.answer);
+        },
+      );
+      return fresh ? fresh.answer : (openCommandAnswer(deps.cipher, context, stored) as T);
+    });
   }
 
   return {
     clock,
     newId,
     today: (): IsoDate => istDateOf(clock()),
+    accounts,
     inTenant,
     publish,
     audit,

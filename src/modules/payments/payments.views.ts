@@ -22,7 +22,10 @@ export const ZReceivableView = z.object({
   taxableValuePaise: ZMoneyText,
   openPaise: ZMoneyText,
   settledPaise: ZMoneyText,
-  status: z.enum(["open", "settled"]),
+  /** Credit notes taken off the invoice's total, and debit notes added to it. */
+  creditedPaise: ZMoneyText,
+  debitedPaise: ZMoneyText,
+  status: z.enum(["open", "settled", "cancelled"]),
   version: z.number().int(),
 });
 export type ReceivableView = z.infer<typeof ZReceivableView>;
@@ -118,6 +121,18 @@ export const ZReverseResult = z.object({
   creditRemovedPaise: ZMoneyText,
 });
 export type ReverseResult = z.infer<typeof ZReverseResult>;
+
+export const ZUndoAllocationResult = z.object({
+  payment: ZPaymentView,
+  /** The reversal row written for the allocation taken back. */
+  reversal: ZAllocationView,
+  receivable: ZReceivableView,
+  /** Cash of the receipt not allocated after the undo: the customer's credit from it. */
+  unallocatedPaise: ZMoneyText,
+  /** TDS-receivable entries of the allocation that were cancelled. */
+  tdsEntriesCancelled: z.int(),
+});
+export type UndoAllocationResult = z.infer<typeof ZUndoAllocationResult>;
 
 export const ZCustomerCreditView = z.object({
   customerId: z.string(),

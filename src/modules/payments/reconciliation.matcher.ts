@@ -5,7 +5,7 @@ import { isIsoDate, type IsoDate } from "./calendar-date.ts";
 import { invoiceNumberKeys, invoiceNumberRuns } from "./invoice-number.ts";
 import { partyNameTokens, tokenMatch } from "./party-name.ts";
 import { DEFAULT_SHORT_PAYMENT_TOLERANCE, type ShortPaymentTolerance } from "./short-payment.policy.ts";
-import { findTdsRate, type TdsBase, type TdsProfile } from "./tds.calculator.ts";
+import { effectiveTdsBasisPoints, findTdsRate, type TdsBase, type TdsProfile } from "./tds.calculator.ts";
 import { COMMON_TDS_BASIS_POINTS, TDS_SECTIONS, type PayeeKind, type TdsSection } from "./tds-rates.data.ts";
 
 /** What the matcher needs to know about an open invoice. */
@@ -28,7 +28,10 @@ export interface MatchableCustomer {
   name: string;
   aliases?: string[];
   vpas?: string[];
+  /** Account numbers in plaintext. */
   accountNumbers?: string[];
+  /** Blind indexes of account numbers stored encrypted, compared with a line's `payerAccountIndex`. */
+  accountIndexes?: string[];
   tdsProfile?: TdsProfile;
 }
 
@@ -43,6 +46,8 @@ export interface ReconciliationLine {
   payerName?: string;
   payerVpa?: string;
   payerAccount?: string;
+  /** Blind index of `payerAccount`, compared with customers' `accountIndexes`. */
+  payerAccountIndex?: string;
 }
 
 /** A reference we expect on an incoming payment: a payment-link reference, a UTR from a remittance advice. */
@@ -261,16 +266,24 @@ function makeInvoice(
   let gstTds = 0;
   if (customer.profile) {
     const profile = customer.source.tdsProfile;
-    if (profile?.rateBasisPoints !== undefined) profileBp = profile.rateBasisPoints;
+    if (profile?.rateBasisPoints !== undefined && profile.panFurnished !== false)
+      profileBp = profile.rateBasisPoints;
     else {
-      const key = `${customer.profile.section ?? ""}|${profile?.nature ?? ""}|${source.issueDate}`;
+      const noPan = profile?.panFurnished === false;
+      const key = `${customer.profile.section ?? ""}|${profile?.nature ?? ""}|${source.issueDate}|${noPan ? "no-pan" : ""}`;
       let rate = profileRates.get(key);
       if (rate === undefined) {
-        rate = findTdsRate({
-          section: customer.profile.section ?? "194C",
-          payee: settings.payeeKind,
+        const section = customer.profile.section ?? "194C";
+        rate = effectiveTdsBasisPoints({
+          section,
           on: source.issueDate,
-          ...(profile?.nature ? { nature: profile.nature } : {}),
+          statutoryBasisPoints: findTdsRate({
+            section,
+            payee: settings.payeeKind,
+            on: source.issueDate,
+            ...(profile?.nature ? { nature: profile.nature } : {}),
+          }).basisPoints,
+          panFurnished: !noPan,
         }).basisPoints;
         profileRates.set(key, rate);
       }
@@ -490,6 +503,8 @@ export function buildReconciliationIndex(options: {
     for (const vpa of customer.source.vpas ?? []) vpaIndex.set(vpa.trim().toLowerCase(), customer.index);
     for (const account of customer.source.accountNumbers ?? [])
       accountIndex.set(account.replace(/\D/g, ""), customer.index);
+    // Blind indexes are hex: the "#" keeps them apart from plaintext digits.
+    for (const key of customer.source.accountIndexes ?? []) accountIndex.set(`#${key}`, customer.index);
   }
 
   const invoiceById = new Map<string, number>();
@@ -1315,7 +1330,9 @@ function proposalsForLine(index: ReconciliationIndex, line: ReconciliationLine):
   const byVpa = vpa ? index.vpaIndex.get(vpa) : undefined;
   if (byVpa !== undefined) evidenceFor(evidence, byVpa).vpa = true;
   const account = line.payerAccount?.replace(/\D/g, "");
-  const byAccount = account ? index.accountIndex.get(account) : undefined;
+  const byAccount =
+    (account ? index.accountIndex.get(account) : undefined) ??
+    (line.payerAccountIndex ? index.accountIndex.get(`#${line.payerAccountIndex}`) : undefined);
   if (byAccount !== undefined) evidenceFor(evidence, byAccount).vpa = true;
   // invoices whose open balance, or balance net of the customer's expected TDS, equals the amount
   const from = lowerBound(index.targetValues, amount);

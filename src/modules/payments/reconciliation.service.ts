@@ -4,12 +4,21 @@ import { z } from "zod";
 import { AppError, isAppError } from "../../kernel/app-error.ts";
 import { toPage, type Page } from "../../platform/http/pagination.ts";
 import type { CommandMeta } from "../../platform/audit/command-actor.ts";
+import { isEncryptedValue } from "../../platform/crypto/field.cipher.ts";
+import { ACCOUNT_CONTEXTS } from "./account-protection.ts";
 import type { PaymentChannel } from "./bank-narration.parser.ts";
 import type { ReceiptChannel } from "./payment.events.ts";
 import { normaliseReference } from "./payment.schema.ts";
 import { readSettings } from "./payment-settings.service.ts";
 import { createPaymentService, type PaymentService } from "./payment.service.ts";
 import { readCursor } from "./paging.ts";
+import { lockPayment } from "./payment.repository.ts";
+import { addDays, type IsoDate } from "./calendar-date.ts";
+import {
+  matchRecordedReceipts,
+  type RecordedReceipt,
+  type RecordedReceiptMatch,
+} from "./recorded-receipt.matcher.ts";
 import type { AllocationLineInput, ApplyProposalInput, RunMatchingInput } from "./payments.schemas.ts";
 import { toJsonb, type PaymentsDb, type ReconciliationProposalsTable } from "./payments.tables.ts";
 import { createUnitOfWork, type PaymentsDeps, type UnitOfWork } from "./payments.unit-of-work.ts";
@@ -59,6 +68,8 @@ export const ZProposalView = z.object({
   alternativeCount: z.number().int(),
   status: z.enum(["proposed", "auto-applied", "accepted", "rejected", "undone", "superseded"]),
   paymentId: z.string().nullable(),
+  /** Set when the line is proposed to be linked to a receipt recorded before it was imported (nothing new is recorded). */
+  existingPaymentId: z.string().nullable(),
   decidedAt: z.string().nullable(),
   decidedBy: z.string().nullable(),
   decisionNote: z.string().nullable(),
@@ -107,6 +118,9 @@ const CHANNEL_METHOD: Record<PaymentChannel, ReceiptChannel> = {
   ACH: "other",
   INTERNAL: "other",
 };
+
+/** How far before the earliest line a recorded receipt may be, to be matched to a line by its reference. */
+const RECORDED_RECEIPT_LOOKBACK_DAYS = 30;
 
 /** Advisory-lock class of a tenant's reconciliation runs ("RECN"): one run at a time per tenant. */
 const RUN_LOCK_CLASS = 0x5245434e;
@@ -157,6 +171,7 @@ function toProposalView(row: ProposalRow, line: LineFacts): ProposalView {
     alternativeCount: (row.alternatives as unknown[]).length,
     status: row.status as ProposalView["status"],
     paymentId: row.payment_id,
+    existingPaymentId: row.existing_payment_id,
     decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
     decidedBy: row.decided_by,
     decisionNote: row.decision_note,
@@ -177,7 +192,7 @@ export function createReconciliationService(
   unitOfWork: UnitOfWork = createUnitOfWork(deps),
   payments: PaymentService = createPaymentService(deps, unitOfWork),
 ) {
-  const { clock, newId, inTenant, command, audit } = unitOfWork;
+  const { clock, newId, inTenant, command, audit, accounts } = unitOfWork;
 
   const lineFacts = (trx: PaymentsDb) =>
     trx
@@ -217,6 +232,18 @@ export function createReconciliationService(
       .executeTakeFirstOrThrow();
     if (line.status !== "unmatched") {
       throw AppError.conflict("the statement line is already matched", { lineId: line.id });
+    }
+    if (proposal.existing_payment_id) {
+      if (options.override) {
+        throw AppError.invalidInput([
+          {
+            field: "override",
+            reason:
+              "the line is linked to a receipt already recorded; change that receipt's allocations instead",
+          },
+        ]);
+      }
+      return linkInTrx(trx, meta, proposal, proposal.existing_payment_id, line.id, options);
     }
     const customerId = options.override?.customerId ?? proposal.customer_id;
     const lines: AllocationLineInput[] =
@@ -275,21 +302,37 @@ export function createReconciliationService(
     // What the payer paid from is evidence for next time.
     const profile = await trx
       .selectFrom("payer_profiles")
-      .select(["vpas", "account_numbers"])
+      .select(["vpas", "account_numbers", "account_number_index"])
       .where("customer_id", "=", customerId)
       .executeTakeFirst();
     if (profile) {
       const vpa = counterparty.vpa?.trim().toLowerCase();
       const account = counterparty.account?.replace(/\s/g, "");
       const vpas = vpa && !profile.vpas.includes(vpa) ? [...profile.vpas, vpa] : profile.vpas;
-      const accounts =
-        account && /^\d{6,18}$/.test(account) && !profile.account_numbers.includes(account)
-          ? [...profile.account_numbers, account]
-          : profile.account_numbers;
-      if (vpas !== profile.vpas || accounts !== profile.account_numbers) {
+      // Known accounts are compared by blind index (and, in rows written before encryption, in plaintext).
+      const accountIndex = account && accounts.enabled ? accounts.index(meta.tenantId, account) : undefined;
+      const learnAccount =
+        account !== undefined &&
+        accountIndex !== undefined &&
+        /^\d{6,18}$/.test(account) &&
+        !profile.account_number_index.includes(accountIndex) &&
+        !profile.account_numbers.includes(account);
+      if (vpas !== profile.vpas || learnAccount) {
         await trx
           .updateTable("payer_profiles")
-          .set({ vpas, account_numbers: accounts, updated_at: clock() })
+          .set({
+            vpas,
+            ...(learnAccount
+              ? {
+                  account_numbers: [
+                    ...profile.account_numbers,
+                    accounts.seal(account, ACCOUNT_CONTEXTS.payerProfile(meta.tenantId, customerId)),
+                  ],
+                  account_number_index: [...profile.account_number_index, accountIndex],
+                }
+              : {}),
+            updated_at: clock(),
+          })
           .where("customer_id", "=", customerId)
           .execute();
       }
@@ -308,6 +351,145 @@ export function createReconciliationService(
     return receipt.id;
   }
 
+  /**
+   * Links a statement line to a receipt recorded before it (by hand, an import, a gateway): the line is matched
+   * to that receipt and nothing new is recorded or allocated, so the money is never counted twice.
+   */
+  async function linkInTrx(
+    trx: PaymentsDb,
+    meta: CommandMeta,
+    proposal: ProposalRow,
+    paymentId: string,
+    lineId: string,
+    options: { status: "auto-applied" | "accepted"; note?: string },
+  ): Promise<string> {
+    const payment = await lockPayment(trx, paymentId);
+    if (payment.status !== "received") {
+      throw AppError.conflict(`the receipt to link is ${payment.status}`, { paymentId });
+    }
+    const other = await trx
+      .selectFrom("bank_statement_lines")
+      .select("id")
+      .where("payment_id", "=", paymentId)
+      .executeTakeFirst();
+    if (other) {
+      throw AppError.conflict("the receipt is already matched to another statement line", {
+        paymentId,
+        lineId: other.id,
+      });
+    }
+    await trx
+      .updateTable("bank_statement_lines")
+      .set({ status: "matched", payment_id: paymentId })
+      .where("id", "=", lineId)
+      .execute();
+    await trx
+      .updateTable("reconciliation_proposals")
+      .set({
+        status: options.status,
+        payment_id: paymentId,
+        decided_at: clock(),
+        decided_by: meta.actor,
+        decision_note: options.note ?? null,
+        version: proposal.version + 1,
+      })
+      .where("id", "=", proposal.id)
+      .execute();
+    await audit(trx, meta, {
+      action: "reconciliation.linked",
+      entity: { type: "reconciliation-proposal", id: proposal.id },
+      metadata: {
+        lineId,
+        paymentId,
+        confidence: Number(proposal.confidence),
+        automatic: options.status === "auto-applied",
+      },
+    });
+    return paymentId;
+  }
+
+  /** Receipts not recorded from a statement line and not matched to one yet, received from `from` on. */
+  async function loadRecordedReceipts(trx: PaymentsDb, from: IsoDate): Promise<RecordedReceipt[]> {
+    const rows = await trx
+      .selectFrom("payments as p")
+      .leftJoin("payer_profiles as pp", "pp.customer_id", "p.customer_id")
+      .select([
+        "p.id",
+        "p.customer_id",
+        "p.received_on",
+        "p.amount_paise",
+        "p.reference",
+        "p.payer",
+        "pp.name",
+        "pp.aliases",
+      ])
+      .where("p.status", "=", "received")
+      .where("p.source", "<>", "bank-statement")
+      .where("p.customer_id", "is not", null)
+      .where("p.received_on", ">=", from)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom("bank_statement_lines as l").select("l.id").whereRef("l.payment_id", "=", "p.id"),
+          ),
+        ),
+      )
+      .orderBy("p.received_on")
+      .orderBy("p.id")
+      .execute();
+    return rows.map((row) => {
+      const payer = (row.payer ?? {}) as { name?: unknown };
+      return {
+        id: row.id,
+        customerId: row.customer_id ?? "",
+        receivedOn: row.received_on,
+        amountPaise: row.amount_paise,
+        reference: row.reference,
+        names: [
+          ...(typeof payer.name === "string" ? [payer.name] : []),
+          ...(row.name ? [row.name] : []),
+          ...(row.aliases ?? []),
+        ],
+      };
+    });
+  }
+
+  async function insertLinkProposal(
+    trx: PaymentsDb,
+    meta: CommandMeta,
+    runId: string,
+    link: RecordedReceiptMatch,
+  ): Promise<ProposalRow> {
+    return trx
+      .insertInto("reconciliation_proposals")
+      .values({
+        id: newId(),
+        tenant_id: meta.tenantId,
+        run_id: runId,
+        line_id: link.lineId,
+        customer_id: link.customerId,
+        allocations: toJsonb([]),
+        credit_paise: 0n,
+        confidence: link.confidence.toFixed(4),
+        reason: link.reason,
+        evidence: toJsonb(link.evidence),
+        flags: link.flags,
+        auto_applicable: link.autoApplicable,
+        alternatives: toJsonb([]),
+        status: "proposed",
+        payment_id: null,
+        existing_payment_id: link.paymentId,
+        batch_id: null,
+        decided_at: null,
+        decided_by: null,
+        decision_note: null,
+        created_at: clock(),
+        version: 1,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
   async function loadMatchingInput(trx: PaymentsDb) {
     const receivables = await trx
       .selectFrom("payment_receivables")
@@ -319,12 +501,16 @@ export function createReconciliationService(
     const customers = new Map<string, MatchableCustomer>();
     for (const profile of profiles) {
       const tdsProfile = profile.tds_profile as TdsProfile | null;
+      const plainAccounts = profile.account_numbers.filter((account) => !isEncryptedValue(account));
       customers.set(profile.customer_id, {
         id: profile.customer_id,
         name: profile.name,
         ...(profile.aliases.length > 0 ? { aliases: profile.aliases } : {}),
         ...(profile.vpas.length > 0 ? { vpas: profile.vpas } : {}),
-        ...(profile.account_numbers.length > 0 ? { accountNumbers: profile.account_numbers } : {}),
+        // Encrypted numbers are matched by their blind indexes; plaintext ones (rows written before
+        // encryption) as they are.
+        ...(plainAccounts.length > 0 ? { accountNumbers: plainAccounts } : {}),
+        ...(profile.account_number_index.length > 0 ? { accountIndexes: profile.account_number_index } : {}),
         ...(tdsProfile ? { tdsProfile } : {}),
       });
     }
@@ -458,7 +644,7 @@ export function createReconciliationService(
             .execute();
         }
         const { invoices, customers, expectedReceipts } = await loadMatchingInput(trx);
-        const lines: ReconciliationLine[] = lineRows.map((row) => {
+        const allLines: ReconciliationLine[] = lineRows.map((row) => {
           const counterparty = (row.counterparty ?? {}) as { name?: string; vpa?: string; account?: string };
           return {
             id: row.id,
@@ -472,8 +658,33 @@ export function createReconciliationService(
             ...(counterparty.name ? { payerName: counterparty.name } : {}),
             ...(counterparty.vpa ? { payerVpa: counterparty.vpa } : {}),
             ...(counterparty.account ? { payerAccount: counterparty.account } : {}),
+            ...(counterparty.account && accounts.enabled
+              ? { payerAccountIndex: accounts.index(meta.tenantId, counterparty.account) }
+              : {}),
           };
         });
+        // Money already recorded as a receipt is linked to it, never proposed as a receipt of its own.
+        const earliest = allLines.reduce<IsoDate | undefined>(
+          (min, line) => (min === undefined || line.date < min ? line.date : min),
+          undefined,
+        );
+        const links =
+          earliest === undefined
+            ? []
+            : matchRecordedReceipts({
+                lines: allLines.map((line) => ({
+                  id: line.id,
+                  date: line.date,
+                  amountPaise: line.amountPaise,
+                  narration: line.narration,
+                  ...(line.utr ? { utr: line.utr } : {}),
+                  ...(line.references ? { references: line.references } : {}),
+                  ...(line.payerName ? { payerName: line.payerName } : {}),
+                })),
+                receipts: await loadRecordedReceipts(trx, addDays(earliest, -RECORDED_RECEIPT_LOOKBACK_DAYS)),
+              });
+        const linkedLines = new Set(links.map((link) => link.lineId));
+        const lines = allLines.filter((line) => !linkedLines.has(line.id));
         const result = matchReconciliation({
           lines,
           invoices,
@@ -493,9 +704,9 @@ export function createReconciliationService(
             tenant_id: meta.tenantId,
             started_at: clock(),
             started_by: meta.actor,
-            line_count: lines.length,
+            line_count: allLines.length,
             invoice_count: invoices.length,
-            proposed_count: result.proposedCount,
+            proposed_count: result.proposedCount + links.length,
             auto_applied_count: 0,
             unmatched_count: result.unmatchedCount,
             auto_apply_threshold: settings.autoApplyThreshold.toFixed(3),
@@ -503,6 +714,13 @@ export function createReconciliationService(
           .execute();
         const stored: ProposalRow[] = [];
         const toApply: ProposalRow[] = [];
+        for (const link of links) {
+          const row = await insertLinkProposal(trx, meta, runId, link);
+          stored.push(row);
+          if (input.autoApply && link.autoApplicable && link.confidence >= settings.autoApplyThreshold) {
+            toApply.push(row);
+          }
+        }
         for (const match of result.matches) {
           if (!match.proposal) continue;
           const row = await insertProposal(trx, meta, runId, match.proposal, match.alternatives);
@@ -550,9 +768,9 @@ export function createReconciliationService(
         views.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
         return {
           runId,
-          lineCount: lines.length,
+          lineCount: allLines.length,
           invoiceCount: invoices.length,
-          proposedCount: result.proposedCount,
+          proposedCount: result.proposedCount + links.length,
           autoAppliedCount: autoApplied,
           unmatchedCount: result.unmatchedCount,
           autoApplyThreshold: settings.autoApplyThreshold,
@@ -612,11 +830,14 @@ export function createReconciliationService(
             throw refuse("applied");
           }
           if (!proposal.payment_id) throw refuse("applied");
-          await payments.reverseInTrx(trx, meta, {
-            paymentId: proposal.payment_id,
-            reason: "entered-in-error",
-            note: input.note ?? "reconciliation match undone",
-          });
+          // A line linked to a receipt recorded before it is only unlinked: the receipt itself stands.
+          if (!proposal.existing_payment_id) {
+            await payments.reverseInTrx(trx, meta, {
+              paymentId: proposal.payment_id,
+              reason: "entered-in-error",
+              note: input.note ?? "reconciliation match undone",
+            });
+          }
           await trx
             .updateTable("bank_statement_lines")
             .set({ status: "unmatched", payment_id: null })

@@ -125,6 +125,37 @@ export const TDS_RATES: readonly TdsRate[] = [
   },
 ];
 
+/**
+ * Section 206AA: a deductee who does not furnish a PAN (or whose PAN is inoperative, e.g. not linked with Aadhaar,
+ * Rule 114AAA from 1 Jul 2023) suffers TDS at the higher of the rate in the section, the rate in force and the
+ * rate below. Inserted by the Finance (No. 2) Act 2009 from 1 Apr 2010; for 194Q the second proviso (Finance Act
+ * 2021, from 1 Jul 2021) reads five per cent for twenty. A lower-deduction certificate (s.197) needs a PAN, so it
+ * does not apply here. (Twice the rate is s.206AB, for non-filers of returns: not this rule.)
+ */
+export interface NoPanRate {
+  /** Sections the rate is for; "any" for the general rule. A section-specific rate wins over the general one. */
+  sections: readonly TdsSection[] | "any";
+  basisPoints: number;
+  effectiveFrom: IsoDate;
+  effectiveTo?: IsoDate;
+  source: string;
+}
+
+export const NO_PAN_RATES: readonly NoPanRate[] = [
+  {
+    sections: "any",
+    basisPoints: 2000,
+    effectiveFrom: "2010-04-01",
+    source: "s.206AA(1)(iii), inserted by the Finance (No. 2) Act 2009",
+  },
+  {
+    sections: ["194Q"],
+    basisPoints: 500,
+    effectiveFrom: "2021-07-01",
+    source: "s.206AA(1) second proviso, Finance Act 2021",
+  },
+];
+
 /** Natures allowed in each section. */
 export const SECTION_NATURES: Record<TdsSection, readonly TdsNature[]> = {
   "194C": ["contract"],

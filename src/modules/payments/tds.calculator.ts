@@ -3,8 +3,10 @@ import { applyBasisPoints, type Paise } from "../../kernel/money.ts";
 import { isIsoDate, type IsoDate } from "./calendar-date.ts";
 import { ceilToRupee, formatBasisPoints, formatInr, roundToRupee } from "./amounts.ts";
 import {
+  NO_PAN_RATES,
   SECTION_NATURES,
   TDS_RATES,
+  type NoPanRate,
   TDS_SECTIONS,
   type PayeeKind,
   type TdsNature,
@@ -29,6 +31,11 @@ export interface TdsProfile {
   tan?: string;
   /** Government or notified buyers deduct GST TDS u/s 51 CGST Act as well. */
   deductsGstTds?: boolean;
+  /**
+   * Whether the business furnished its (operative) PAN to this customer. False: the customer deducts u/s 206AA
+   * (the higher of the section's rate and 20%, 5% for 194Q), whatever the rate override says.
+   */
+  panFurnished?: boolean;
 }
 
 export interface FindTdsRateOptions {
@@ -86,6 +93,40 @@ export function findTdsRate(options: FindTdsRateOptions): TdsRate {
   return rate;
 }
 
+/** The s.206AA rate for a section on a date (a section-specific rate wins); undefined before 1 Apr 2010. */
+export function findNoPanRate(options: { section: TdsSection; on: IsoDate }): NoPanRate | undefined {
+  const inForce = NO_PAN_RATES.filter(
+    (candidate) =>
+      candidate.effectiveFrom <= options.on &&
+      (candidate.effectiveTo === undefined || options.on <= candidate.effectiveTo),
+  );
+  return (
+    inForce.find(
+      (candidate) => candidate.sections !== "any" && candidate.sections.includes(options.section),
+    ) ?? inForce.find((candidate) => candidate.sections === "any")
+  );
+}
+
+/**
+ * The rate a deductor applies: without a PAN, the higher of the section's rate and the s.206AA rate (an override
+ * such as a s.197 certificate does not count, since it needs a PAN); with one, the override or the section's rate.
+ */
+export function effectiveTdsBasisPoints(options: {
+  section: TdsSection;
+  on: IsoDate;
+  statutoryBasisPoints: number;
+  rateBasisPoints?: number;
+  panFurnished?: boolean;
+}): { basisPoints: number; section206AA: boolean } {
+  if (options.panFurnished === false) {
+    const noPan = findNoPanRate({ section: options.section, on: options.on });
+    if (noPan) {
+      return { basisPoints: Math.max(options.statutoryBasisPoints, noPan.basisPoints), section206AA: true };
+    }
+  }
+  return { basisPoints: options.rateBasisPoints ?? options.statutoryBasisPoints, section206AA: false };
+}
+
 /**
  * Amounts a deductor may legitimately have deducted for an exact computed TDS: the exact paise figure, the figure
  * rounded to the nearest rupee, and the figure rounded up to the next rupee (what most accounting packages do).
@@ -109,12 +150,16 @@ export interface IncomeTaxTdsInput {
   grossPaise: Paise;
   base?: TdsBase;
   rateBasisPoints?: number;
+  /** False when the deductee (the business) gave the deductor no operative PAN: s.206AA applies. */
+  panFurnished?: boolean;
 }
 
 export interface IncomeTaxTds {
   section: TdsSection;
   nature: TdsNature;
   basisPoints: number;
+  /** The rate is the s.206AA one (no PAN furnished). */
+  section206AA: boolean;
   base: TdsBase;
   basePaise: Paise;
   exactPaise: Paise;
@@ -143,7 +188,13 @@ export function computeIncomeTaxTds(input: IncomeTaxTdsInput): IncomeTaxTds {
     on: input.on,
     ...(input.nature ? { nature: input.nature } : {}),
   });
-  const basisPoints = input.rateBasisPoints ?? rate.basisPoints;
+  const { basisPoints, section206AA } = effectiveTdsBasisPoints({
+    section: input.section,
+    on: input.on,
+    statutoryBasisPoints: rate.basisPoints,
+    ...(input.rateBasisPoints !== undefined ? { rateBasisPoints: input.rateBasisPoints } : {}),
+    ...(input.panFurnished !== undefined ? { panFurnished: input.panFurnished } : {}),
+  });
   const base = input.base ?? "before-gst";
   const basePaise = base === "gross" ? input.grossPaise : input.taxableValuePaise;
   const exactPaise = applyBasisPoints(basePaise, BigInt(basisPoints));
@@ -151,11 +202,12 @@ export function computeIncomeTaxTds(input: IncomeTaxTdsInput): IncomeTaxTds {
     section: input.section,
     nature: rate.nature,
     basisPoints,
+    section206AA,
     base,
     basePaise,
     exactPaise,
     acceptedPaise: acceptedTdsAmounts(exactPaise),
-    description: `${formatBasisPoints(basisPoints)} u/s ${input.section} on ${formatInr(basePaise)}`,
+    description: `${formatBasisPoints(basisPoints)} u/s ${input.section}${section206AA ? " (s.206AA, no PAN)" : ""} on ${formatInr(basePaise)}`,
   };
 }
 

@@ -26,6 +26,7 @@ export function registerWebhookRoutes(app: HttpServer, services: PaymentsService
       scope.post(
         `${BASE}/${provider}/:tenant`,
         {
+          config: { access: "public" },
           schema: {
             tags: TAGS,
             summary: `${provider === "razorpay" ? "Razorpay" : "Cashfree"} webhook (signature-verified)`,

@@ -6,7 +6,13 @@ import { matchesEventProperties } from "../runtime/event-filter.ts";
 import type { CloudEvent as RuntimeCloudEvent } from "../runtime/runtime-host.port.ts";
 import type { OrchestrationTables } from "../store/orchestration.tables.ts";
 import { toJsonText } from "./instance.store.ts";
-import { loadEventSchedules, matchingFilterIndexes, recordTrigger } from "./schedule.triggers.ts";
+import {
+  loadEventSchedules,
+  matchingFilterIndexes,
+  matchingUntilIndexes,
+  recordTrigger,
+  recordUntil,
+} from "./schedule.triggers.ts";
 
 /** The `with` part of a Serverless Workflow event filter: attributes the event must have. */
 export interface EventFilter {
@@ -87,7 +93,13 @@ export async function dispatchPendingEvents(deps: {
         });
       }
       for (const schedule of schedules) {
-        if (schedule.tenantId !== row.tenant_id) continue;
+        if (schedule.tenantId !== row.tenant_id || schedule.ended) continue;
+        // As in `listen`, an event that `until` takes ends (or moves towards ending) the schedule and starts nothing.
+        const untilIndexes = matchingUntilIndexes(schedule, event, safeMatch);
+        if (untilIndexes.length > 0) {
+          await recordUntil(trx, schedule, event, untilIndexes, new Date());
+          continue;
+        }
         for (const index of matchingFilterIndexes(schedule, event, safeMatch))
           await recordTrigger(trx, schedule, event, index);
       }

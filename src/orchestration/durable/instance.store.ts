@@ -119,6 +119,8 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
       input: unknown;
       parentInstanceId?: string;
       id?: string;
+      /** `running` when the caller runs the first execution at once (it then needs no `beginExecution`). */
+      status?: "pending" | "running";
     }): Promise<{ instance: InstanceRecord; created: boolean }> {
       return inTenant(input.tenantId, async (trx) => {
         const inserted = await trx
@@ -130,7 +132,7 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
             name: input.name,
             version: input.version,
             business_key: input.businessKey ?? null,
-            status: "pending",
+            status: input.status ?? "pending",
             input: toJsonText(input.input),
             output: null,
             error: null,
@@ -262,27 +264,9 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
       history: TaskHistoryEntry[];
       status?: InstanceStatus;
     }): Promise<void> {
-      await inTenant(input.tenantId, async (trx) => {
-        await trx
-          .insertInto("workflow_journal")
-          .values({
-            instance_id: input.instanceId,
-            tenant_id: input.tenantId,
-            effect_key: input.key,
-            result: toJsonText(input.result),
-          })
-          .onConflict((conflict) => conflict.columns(["instance_id", "effect_key"]).doNothing())
-          .execute();
-        await insertHistory(trx, input.tenantId, input.instanceId, input.execution, input.history);
-        if (input.status) {
-          await trx
-            .updateTable("workflow_instances")
-            .set({ status: input.status, updated_at: new Date() })
-            .where("id", "=", input.instanceId)
-            .where("status", "not in", ["cancelled", "completed", "faulted"])
-            .execute();
-        }
-      });
+      await sql`select workflow_record_effect(${input.tenantId}::uuid, ${input.instanceId}::uuid, ${input.execution}::integer, ${input.key}, ${toJsonText(input.result)}::jsonb, ${historyJson(input.history)}::jsonb, ${input.status ?? null}::text)`.execute(
+        deps.db,
+      );
     },
 
     async setStatus(input: {
@@ -294,23 +278,9 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
       error?: unknown;
       history?: TaskHistoryEntry[];
     }): Promise<void> {
-      const ended = ["completed", "faulted", "cancelled"].includes(input.status);
-      await inTenant(input.tenantId, async (trx) => {
-        await insertHistory(trx, input.tenantId, input.instanceId, input.execution, input.history ?? []);
-        await trx
-          .updateTable("workflow_instances")
-          .set({
-            status: input.status,
-            updated_at: new Date(),
-            ...(input.output === undefined ? {} : { output: toJsonText(input.output) }),
-            ...(input.error === undefined ? {} : { error: toJsonText(input.error) }),
-            ...(ended ? { ended_at: new Date() } : {}),
-          })
-          .where("id", "=", input.instanceId)
-          .where("execution", "=", input.execution)
-          .where("status", "!=", "cancelled")
-          .execute();
-      });
+      await sql`select workflow_end_execution(${input.tenantId}::uuid, ${input.instanceId}::uuid, ${input.execution}::integer, ${input.status}::text, ${input.output !== undefined}, ${input.output === undefined ? null : toJsonText(input.output)}::jsonb, ${input.error !== undefined}, ${input.error === undefined ? null : toJsonText(input.error)}::jsonb, ${historyJson(input.history ?? [])}::jsonb)`.execute(
+        deps.db,
+      );
     },
 
     /** Takes the instance out of memory: it continues in a new execution at `wakeAt` or when an event comes. */
@@ -509,6 +479,21 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
       });
     },
   };
+}
+
+/** Task history as the journal-writing functions take it (see migration 0007). */
+function historyJson(history: TaskHistoryEntry[]): string {
+  return toJsonText(
+    history.map((entry) => ({
+      sequence: entry.sequence,
+      task_path: entry.taskPath,
+      task_name: entry.taskName,
+      status: entry.status,
+      at: entry.at,
+      output: entry.output ?? null,
+      error: entry.error ?? null,
+    })),
+  );
 }
 
 async function insertHistory(

@@ -20,6 +20,7 @@ import { createDurableHost } from "./durable.host.ts";
 import { dispatchPendingEvents } from "./event.dispatcher.ts";
 import { createInstanceStore, type InstanceRecord } from "./instance.store.ts";
 import { createScheduler } from "./schedule.sweeper.ts";
+import { disabledTracing, type Tracing } from "../../platform/telemetry/tracing.ts";
 
 export const EXECUTE_WORKFLOW = "orchestration.execute";
 
@@ -50,12 +51,18 @@ export interface OrchestratorDeps {
   fetch?: (request: HttpRequest) => Promise<HttpResponse>;
   callFunction(request: FunctionCallRequest & { tenantId: string }): Promise<unknown>;
   emit(request: EmitRequest & { tenantId: string }): Promise<void>;
+  /** Values of a tenant's workflow secrets by name (only those a definition declares are asked for). */
+  secrets?: (tenantId: string, names: readonly string[]) => Promise<Record<string, unknown>>;
+  /** Spans for starts and executions; a start's trace continues in the execution, wherever it runs. */
+  tracing?: Tracing;
 }
 
 interface ExecuteInput {
   tenantId: string;
   instanceId: string;
   execution: number;
+  /** W3C traceparent of whatever enqueued this execution (an API request, a sweep, an event). */
+  traceParent?: string;
 }
 
 const executionId = (instanceId: string, execution: number) => `${instanceId}#${execution}`;
@@ -87,8 +94,17 @@ export function createOrchestrator(deps: OrchestratorDeps) {
   const store = createInstanceStore({ db: deps.db, owner: deps.owner });
   const correlations = createCorrelationStore({ db: deps.db });
   const now = deps.clock ?? (() => Date.now());
+  let loadSecrets = deps.secrets;
+  const tracing = deps.tracing ?? disabledTracing;
 
   const endedListeners = new Set<(ended: { tenantId: string; instanceId: string; status: string }) => void>();
+
+  /**
+   * Instances this process has just created as running, handed to their first execution so that it need not
+   * read back what was just written. Only a fresh start in this process finds its entry: an execution
+   * recovered after a crash, or run by another worker, begins from the database.
+   */
+  const freshStarts = new Map<string, InstanceRecord>();
 
   /** Runs an execution: in this process when `here` (a fresh start), otherwise through the shared queue. */
   async function enqueue(
@@ -96,14 +112,34 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     instanceId: string,
     execution: number,
     here = false,
+    fresh?: InstanceRecord,
   ): Promise<void> {
-    await deps
-      .engine()
-      .start<ExecuteInput>(
-        EXECUTE_WORKFLOW,
-        { tenantId, instanceId, execution },
-        { workflowId: executionId(instanceId, execution), here },
-      );
+    const traceParent = tracing.currentTraceParent();
+    const workflowId = executionId(instanceId, execution);
+    if (fresh) freshStarts.set(workflowId, fresh);
+    try {
+      await deps
+        .engine()
+        .start<ExecuteInput>(
+          EXECUTE_WORKFLOW,
+          { tenantId, instanceId, execution, ...(traceParent ? { traceParent } : {}) },
+          { workflowId, here },
+        );
+    } catch (error) {
+      freshStarts.delete(workflowId);
+      throw error;
+    }
+  }
+
+  /** The instance and journal an execution starts from, or undefined when the execution is stale. */
+  async function beginExecution(input: ExecuteInput) {
+    const workflowId = executionId(input.instanceId, input.execution);
+    const fresh = freshStarts.get(workflowId);
+    if (fresh) {
+      freshStarts.delete(workflowId);
+      return { instance: fresh, journal: new Map<string, unknown>() };
+    }
+    return store.beginExecution(input);
   }
 
   async function startSubflow(request: {
@@ -163,7 +199,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
   }
 
   async function execute(input: ExecuteInput): Promise<{ outcome: string }> {
-    const begun = await store.beginExecution(input);
+    const begun = await beginExecution(input);
     if (!begun) return { outcome: "stale" };
     const { instance, journal } = begun;
     const workflow = await definitionOf(instance);
@@ -182,6 +218,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       emit: (request) => deps.emit(request),
       startSubflow,
       subflowOutcome,
+      ...(loadSecrets ? { secrets: (names: readonly string[]) => loadSecrets!(input.tenantId, names) } : {}),
     });
     try {
       const result = await Promise.race([
@@ -225,6 +262,22 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     input: unknown;
     businessKey?: string;
   }): Promise<{ instance: InstanceRecord; created: boolean }> {
+    return tracing.inSpan(
+      "workflow.start",
+      {
+        attributes: {
+          "prapti.tenant_id": input.tenantId,
+          "prapti.workflow.definition": `${input.namespace}/${input.name}`,
+        },
+      },
+      () => startInstance(input),
+    );
+  }
+
+  async function startInstance(input: Parameters<typeof start>[0]): Promise<{
+    instance: InstanceRecord;
+    created: boolean;
+  }> {
     const definition = await deps.definitions.resolveForStart(input);
     const result = await store.create({
       tenantId: input.tenantId,
@@ -234,8 +287,12 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       input: input.input ?? {},
       ...(input.businessKey ? { businessKey: input.businessKey } : {}),
       id: randomUUID(),
+      status: "running",
     });
-    if (result.created) await enqueue(input.tenantId, result.instance.id, result.instance.execution, true);
+    if (result.created) {
+      const { instance } = result;
+      await enqueue(input.tenantId, instance.id, instance.execution, true, instance);
+    }
     return result;
   }
 
@@ -244,7 +301,23 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
   const executeRegistration: WorkflowRegistration<ExecuteInput, { outcome: string }> = {
     name: EXECUTE_WORKFLOW,
-    run: (_context, input) => execute(input),
+    run: (_context, input) =>
+      tracing.inSpan(
+        "workflow.execute",
+        {
+          parent: tracing.contextOf({ traceparent: input.traceParent }),
+          attributes: {
+            "prapti.tenant_id": input.tenantId,
+            "prapti.workflow.instance_id": input.instanceId,
+            "prapti.workflow.execution": input.execution,
+          },
+        },
+        async (span) => {
+          const result = await execute(input);
+          span.setAttribute("prapti.workflow.outcome", result.outcome);
+          return result;
+        },
+      ),
   };
 
   return {
@@ -256,6 +329,13 @@ export function createOrchestrator(deps: OrchestratorDeps) {
      * twice returns the first instance.
      */
     start,
+
+    /** Where executions read `$secrets` from (set by the composition root once the key ring is known). */
+    useSecrets(
+      loader: (tenantId: string, names: readonly string[]) => Promise<Record<string, unknown>>,
+    ): void {
+      loadSecrets = loader;
+    },
 
     /** Told when an instance run by this process ends (completed, faulted or cancelled). */
     onEnded(listener: (ended: { tenantId: string; instanceId: string; status: string }) => void): () => void {

@@ -9,6 +9,7 @@ import { createTenant } from "../../../test/support/tenants.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.ts";
 import type { OrchestrationTables } from "../store/orchestration.tables.ts";
 import { latestSlot, parseSchedule } from "./schedule.slots.ts";
+import { createWorkflowSettingsStore } from "./workflow-settings.store.ts";
 
 let database: TestDatabase;
 let prapti: RunningPrapti;
@@ -107,7 +108,8 @@ describe("workflow schedules", () => {
       return row?.version === "3.0.0" ? row : undefined;
     });
     expect(schedule).toMatchObject({ kind: "cron" });
-    expect(schedule.next_run_at?.getUTCMinutes()).toBe(0);
+    // On the hour in Kolkata (UTC+05:30) is half past in UTC.
+    expect(schedule.next_run_at?.getUTCMinutes()).toBe(30);
     await prapti.hub.definitions.deprecate({
       tenantId,
       namespace: "sched",
@@ -140,12 +142,16 @@ describe("workflow schedules", () => {
     expect(schedule.last_instance_id).toBe(started[0]?.id);
   });
 
-  it("cron: starts at the cron time (UTC) once", async () => {
+  it("cron: starts at the cron time, read in the business's time zone (Asia/Kolkata by default), once", async () => {
     await publish(definition("nightly", "1.0.0", "schedule: { cron: '30 2 * * *' }"));
     const schedule = await eventually(async () => (await scheduleOf("nightly")) ?? undefined);
-    expect(schedule.next_run_at?.toISOString()).toMatch(/T02:30:00\.000Z$/);
+    // 02:30 in Kolkata (UTC+05:30) is 21:00 UTC the day before.
+    expect(schedule.next_run_at?.toISOString()).toMatch(/T21:00:00\.000Z$/);
     // Pretend the last 02:30 slot was missed.
-    const missed = latestSlot(parseSchedule({ cron: "30 2 * * *" }), new Date());
+    const missed = latestSlot(
+      parseSchedule({ cron: "30 2 * * *" }, { timeZone: "Asia/Kolkata" }),
+      new Date(),
+    );
     await sql`update workflow_schedules set next_run_at = ${missed}
       where namespace = 'sched' and name = 'nightly'`.execute(database.owner);
     await Promise.all([prapti.hub.orchestrator.sweep(), prapti.hub.orchestrator.sweep()]);
@@ -159,6 +165,82 @@ describe("workflow schedules", () => {
       return row?.last_instance_id ? row : undefined;
     });
     expect(after.next_run_at?.getTime()).toBe((missed?.getTime() ?? 0) + 86_400_000);
+  });
+
+  it("cron: follows a change of the business's time zone", async () => {
+    await publish(definition("morning", "1.0.0", "schedule: { cron: '0 9 * * *' }"));
+    const before = await eventually(async () => (await scheduleOf("morning")) ?? undefined);
+    expect(before.next_run_at?.toISOString()).toMatch(/T03:30:00\.000Z$/);
+    await createWorkflowSettingsStore({ db: database.app }).setTimeZone(tenantId, "America/New_York");
+    const after = await eventually(async () => {
+      const row = await scheduleOf("morning");
+      return (row?.spec as { timeZone?: string } | null)?.timeZone === "America/New_York" ? row : undefined;
+    });
+    // 09:00 in New York is 13:00 or 14:00 UTC, depending on daylight saving time.
+    expect(after.next_run_at?.toISOString()).toMatch(/T1[34]:00:00\.000Z$/);
+    expect(after.version).toBe("1.0.0");
+    await expect(
+      createWorkflowSettingsStore({ db: database.app }).setTimeZone(tenantId, "Nowhere/Special"),
+    ).rejects.toThrow(/not a known IANA time zone/);
+    await createWorkflowSettingsStore({ db: database.app }).setTimeZone(tenantId, "Asia/Kolkata");
+  });
+
+  it("on any with until: starts an instance per event until the until event comes, then none", async () => {
+    await publish(
+      definition(
+        "campaign",
+        "1.0.0",
+        `schedule:
+  on:
+    any:
+      - with: { type: campaign.reply }
+    until:
+      one:
+        with: { type: campaign.closed }`,
+      ),
+    );
+    await eventually(async () => (await scheduleOf("campaign")) ?? undefined);
+    await sendEvent("campaign.reply", { n: 1 });
+    await sendEvent("campaign.reply", { n: 2 });
+    await sendEvent("campaign.closed", {});
+    await sendEvent("campaign.reply", { n: 3 });
+    const ended = await eventually(async () => {
+      const row = await scheduleOf("campaign");
+      return row?.ended_at ? row : undefined;
+    });
+    expect(ended.ended_by_event).not.toBeNull();
+    await eventually(async () => ((await instancesOf("campaign")).length >= 2 ? true : undefined));
+    // Everything published is dispatched and swept before counting.
+    await eventually(async () => {
+      const pending = await sql<{ n: number }>`
+        select count(*)::int as n from event_outbox where correlated_at is null`.execute(database.owner);
+      return pending.rows[0]?.n === 0 ? true : undefined;
+    });
+    await prapti.hub.orchestrator.sweep();
+    const started = await instancesOf("campaign");
+    expect(started.map((row) => row.input)).toEqual(expect.arrayContaining([[{ n: 1 }], [{ n: 2 }]]));
+    expect(started).toHaveLength(2);
+
+    // A new version starts the schedule afresh.
+    await publish(
+      definition(
+        "campaign",
+        "1.1.0",
+        `schedule:
+  on:
+    any:
+      - with: { type: campaign.reply }
+    until:
+      one:
+        with: { type: campaign.closed }`,
+      ),
+    );
+    await eventually(async () => {
+      const row = await scheduleOf("campaign");
+      return row?.version === "1.1.0" && row.ended_at === null ? true : undefined;
+    });
+    await sendEvent("campaign.reply", { n: 4 });
+    await eventually(async () => ((await instancesOf("campaign")).length === 3 ? true : undefined));
   });
 
   it("on: starts one instance per matching event, with the event data as input", async () => {

@@ -7,7 +7,11 @@ describe("parseSchedule", () => {
   it("reads every, cron, after and on", () => {
     expect(parseSchedule({ every: "PT15M" })).toEqual({ kind: "every", intervalMs: 900_000 });
     expect(parseSchedule({ every: { seconds: 2 } })).toEqual({ kind: "every", intervalMs: 2_000 });
-    expect(parseSchedule({ cron: "0 9 * * 1-5" })).toEqual({ kind: "cron", cron: "0 9 * * 1-5" });
+    expect(parseSchedule({ cron: "0 9 * * 1-5" })).toEqual({
+      kind: "cron",
+      cron: "0 9 * * 1-5",
+      timeZone: "UTC",
+    });
     expect(parseSchedule({ after: "PT1H" })).toEqual({ kind: "after", delayMs: 3_600_000 });
     expect(parseSchedule({ on: { one: { with: { type: "a" } } } })).toEqual({
       kind: "on",
@@ -26,6 +30,8 @@ describe("parseSchedule", () => {
     expect(() => parseSchedule({ every: "PT0S" })).toThrow(/longer than zero/);
     expect(() => parseSchedule({})).toThrow(/every, cron, after or on/);
     expect(() => parseSchedule({ on: {} })).toThrow(/one, any or all/);
+    expect(() => parseSchedule({ cron: "0 9 * * *" }, { timeZone: "Mars/Olympus" })).toThrow(/unknown/);
+    expect(() => parseSchedule({ on: { any: [], until: "${ length > 2 }" } })).toThrow(/event strategy/);
   });
 });
 
@@ -80,6 +86,25 @@ describe("cron (UTC)", () => {
   });
 });
 
+describe("cron in a time zone", () => {
+  const spec = parseSchedule({ cron: "0 9 * * 1-5" }, { timeZone: "Asia/Kolkata" });
+
+  it("reads the expression in the business's zone", () => {
+    // 09:00 in Kolkata (UTC+05:30) is 03:30 UTC; 2024-03-01 is a Friday.
+    expect(spec).toMatchObject({ timeZone: "Asia/Kolkata" });
+    expect(nextSlot(spec, at("2024-03-01T03:00:00Z"))).toEqual(at("2024-03-01T03:30:00Z"));
+    expect(nextSlot(spec, at("2024-03-01T03:30:00Z"))).toEqual(at("2024-03-04T03:30:00Z"));
+    expect(latestSlot(spec, at("2024-03-02T12:00:00Z"))).toEqual(at("2024-03-01T03:30:00Z"));
+  });
+
+  it("follows daylight saving time where the zone has it", () => {
+    const london = parseSchedule({ cron: "0 9 * * *" }, { timeZone: "Europe/London" });
+    expect(nextSlot(london, at("2024-03-29T12:00:00Z"))).toEqual(at("2024-03-30T09:00:00Z"));
+    // Clocks go forward on 2024-03-31: 09:00 BST is 08:00 UTC.
+    expect(nextSlot(london, at("2024-03-30T12:00:00Z"))).toEqual(at("2024-03-31T08:00:00Z"));
+  });
+});
+
 describe("after", () => {
   const spec = parseSchedule({ after: "PT10M" });
 
@@ -93,6 +118,24 @@ describe("after", () => {
 });
 
 describe("on", () => {
+  it("reads until as an event strategy on any", () => {
+    expect(
+      parseSchedule({
+        on: { any: [{ with: { type: "a" } }], until: { one: { with: { type: "stop" } } } },
+      }),
+    ).toEqual({
+      kind: "on",
+      mode: "any",
+      filters: [{ with: { type: "a" } }],
+      until: { mode: "one", filters: [{ with: { type: "stop" } }] },
+    });
+    expect(parseSchedule({ on: { any: [], until: false } })).toEqual({
+      kind: "on",
+      mode: "any",
+      filters: [],
+    });
+  });
+
   it("has no time slots", () => {
     const spec = parseSchedule({ on: { any: [] } });
     expect(firstRun(spec, at("2024-03-01T10:00:00Z"))).toBeNull();

@@ -8,9 +8,28 @@ import type { EventFilter } from "./event.dispatcher.ts";
  */
 export type ScheduleSpec =
   | { kind: "every"; intervalMs: number }
-  | { kind: "cron"; cron: string }
+  | { kind: "cron"; cron: string; timeZone: string }
   | { kind: "after"; delayMs: number }
-  | { kind: "on"; mode: "one" | "any" | "all"; filters: EventFilter[] };
+  | { kind: "on"; mode: "one" | "any" | "all"; filters: EventFilter[]; until?: UntilSpec };
+
+/** `on.any.until` as an event strategy: once it is satisfied the schedule starts nothing more. */
+export interface UntilSpec {
+  mode: "one" | "any" | "all";
+  filters: EventFilter[];
+}
+
+/** Cron expressions are read in the business's time zone unless it chose another. */
+export const DEFAULT_TIME_ZONE = "Asia/Kolkata";
+
+/** Whether the runtime knows an IANA time zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return name.trim() !== "";
+  } catch {
+    return false;
+  }
+}
 
 export type ScheduleKind = ScheduleSpec["kind"];
 
@@ -23,8 +42,25 @@ function filterList(value: unknown, what: string): EventFilter[] {
   return list;
 }
 
-/** Reads a document's `schedule`; throws with a readable message when it cannot be scheduled. */
-export function parseSchedule(schedule: unknown): ScheduleSpec {
+function parseUntil(until: unknown): UntilSpec | undefined {
+  if (until === undefined || until === false) return undefined;
+  if (typeof until === "string") {
+    throw new Error(
+      "schedule.on.until must be an event strategy (one, any or all); expressions are not supported",
+    );
+  }
+  if (!isObject(until)) throw new Error("schedule.on.until must be an event strategy");
+  if (until.one !== undefined) return { mode: "one", filters: filterList(until.one, "until.one") };
+  if (until.any !== undefined) return { mode: "any", filters: filterList(until.any, "until.any") };
+  if (until.all !== undefined) return { mode: "all", filters: filterList(until.all, "until.all") };
+  throw new Error("schedule.on.until needs one, any or all");
+}
+
+/**
+ * Reads a document's `schedule`; throws with a readable message when it cannot be scheduled. Cron expressions are
+ * read in `timeZone` (the business's; UTC when not given).
+ */
+export function parseSchedule(schedule: unknown, options: { timeZone?: string } = {}): ScheduleSpec {
   if (!isObject(schedule)) throw new Error("schedule must be an object");
   if (schedule.every !== undefined) {
     const intervalMs = durationToMilliseconds(schedule.every);
@@ -39,8 +75,10 @@ export function parseSchedule(schedule: unknown): ScheduleSpec {
         `schedule.cron '${cron}' must have 5 fields (minute hour day-of-month month day-of-week)`,
       );
     }
-    CronExpressionParser.parse(cron, { tz: "UTC", strict: false });
-    return { kind: "cron", cron };
+    const timeZone = options.timeZone ?? "UTC";
+    if (!isTimeZone(timeZone)) throw new Error(`time zone '${timeZone}' is unknown`);
+    CronExpressionParser.parse(cron, { tz: timeZone, strict: false });
+    return { kind: "cron", cron, timeZone };
   }
   if (schedule.after !== undefined) {
     const delayMs = durationToMilliseconds(schedule.after);
@@ -49,7 +87,10 @@ export function parseSchedule(schedule: unknown): ScheduleSpec {
   if (isObject(schedule.on)) {
     const on = schedule.on;
     if (on.one !== undefined) return { kind: "on", mode: "one", filters: filterList(on.one, "one") };
-    if (on.any !== undefined) return { kind: "on", mode: "any", filters: filterList(on.any, "any") };
+    if (on.any !== undefined) {
+      const until = parseUntil(on.until);
+      return { kind: "on", mode: "any", filters: filterList(on.any, "any"), ...(until ? { until } : {}) };
+    }
     if (on.all !== undefined) return { kind: "on", mode: "all", filters: filterList(on.all, "all") };
     throw new Error("schedule.on needs one, any or all");
   }
@@ -62,7 +103,9 @@ export function nextSlot(spec: ScheduleSpec, after: Date): Date | undefined {
     case "every":
       return new Date((Math.floor(after.getTime() / spec.intervalMs) + 1) * spec.intervalMs);
     case "cron":
-      return CronExpressionParser.parse(spec.cron, { tz: "UTC", currentDate: after }).next().toDate();
+      return CronExpressionParser.parse(spec.cron, { tz: spec.timeZone ?? "UTC", currentDate: after })
+        .next()
+        .toDate();
     case "after":
     case "on":
       return undefined;
@@ -76,7 +119,10 @@ export function latestSlot(spec: ScheduleSpec, at: Date): Date | undefined {
       return new Date(Math.floor(at.getTime() / spec.intervalMs) * spec.intervalMs);
     case "cron":
       // `prev` looks strictly before its start; a slot exactly at `at` counts as due.
-      return CronExpressionParser.parse(spec.cron, { tz: "UTC", currentDate: new Date(at.getTime() + 1) })
+      return CronExpressionParser.parse(spec.cron, {
+        tz: spec.timeZone ?? "UTC",
+        currentDate: new Date(at.getTime() + 1),
+      })
         .prev()
         .toDate();
     case "after":

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { DB } from "../../platform/db/schema.ts";
 import type { ScheduleKindColumn, OrchestrationTables } from "../store/orchestration.tables.ts";
 import { toJsonText } from "./instance.store.ts";
-import { dueSlot, firstRun, parseSchedule, type ScheduleSpec } from "./schedule.slots.ts";
+import { DEFAULT_TIME_ZONE, dueSlot, firstRun, parseSchedule, type ScheduleSpec } from "./schedule.slots.ts";
 
 /** How the scheduler starts an instance: the orchestrator's idempotent start of one given version. */
 export type ScheduledStart = (input: {
@@ -68,19 +68,27 @@ export function createScheduler(deps: SchedulerDeps) {
       name: string;
       version: string;
       schedule: unknown;
+      time_zone: string;
     }>`
-      select h.tenant_id, h.namespace, h.name, h.current_version as version, d.document -> 'schedule' as schedule
+      select h.tenant_id, h.namespace, h.name, h.current_version as version, d.document -> 'schedule' as schedule,
+        coalesce(ws.time_zone, ${DEFAULT_TIME_ZONE}) as time_zone
       from workflow_definition_heads h
       join workflow_definitions d on d.tenant_id = h.tenant_id and d.namespace = h.namespace
         and d.name = h.name and d.version = h.current_version
       left join workflow_schedules s on s.tenant_id = h.tenant_id and s.namespace = h.namespace and s.name = h.name
+      left join workflow_settings ws on ws.tenant_id = h.tenant_id
       where d.document ? 'schedule' and d.deprecated_at is null
-        and (s.version is null or s.version <> h.current_version)`.execute(owner);
+        and (s.version is null or s.version <> h.current_version
+          -- The business changed its time zone: its cron schedules are read afresh in the new one.
+          or (s.kind = 'cron' and s.spec is not null
+            and s.spec ->> 'timeZone' is distinct from coalesce(ws.time_zone, ${DEFAULT_TIME_ZONE})))`.execute(
+      owner,
+    );
     for (const row of changed.rows) {
       let spec: ScheduleSpec | null = null;
       let problem: string | null = null;
       try {
-        spec = parseSchedule(row.schedule);
+        spec = parseSchedule(row.schedule, { timeZone: row.time_zone });
       } catch (error) {
         problem = error instanceof Error ? error.message : String(error);
         deps.logger.warn(
@@ -116,8 +124,15 @@ export function createScheduler(deps: SchedulerDeps) {
               last_slot: null,
               last_instance_id: null,
               activated_at: now,
+              ended_at: null,
+              ended_by_event: null,
             })
-            .where("workflow_schedules.version", "<>", values.version),
+            .where((eb) =>
+              eb.or([
+                eb("workflow_schedules.version", "<>", values.version),
+                eb("workflow_schedules.spec", "is distinct from", eb.ref("excluded.spec")),
+              ]),
+            ),
         )
         .execute();
     }

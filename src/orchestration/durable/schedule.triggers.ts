@@ -4,6 +4,7 @@ import type { CloudEvent } from "../../platform/events/event-outbox.ts";
 import type { OrchestrationTables } from "../store/orchestration.tables.ts";
 import type { EventFilter } from "./event.dispatcher.ts";
 import { toJsonText } from "./instance.store.ts";
+import type { UntilSpec } from "./schedule.slots.ts";
 
 /** An `on` schedule as the dispatcher sees it. */
 export interface EventSchedule {
@@ -13,6 +14,10 @@ export interface EventSchedule {
   version: string;
   mode: "one" | "any" | "all";
   filters: EventFilter[];
+  /** `on.any.until`: the events that end the schedule. */
+  until?: UntilSpec;
+  /** Set once `until` is satisfied: later events start nothing. */
+  ended?: boolean;
 }
 
 /**
@@ -69,10 +74,11 @@ export async function loadEventSchedules(
     .select(["tenant_id", "namespace", "name", "version", "spec"])
     .where("kind", "=", "on")
     .where("spec", "is not", null)
+    .where("ended_at", "is", null)
     .where("tenant_id", "in", tenants)
     .execute();
   return rows.map((row) => {
-    const spec = row.spec as { mode: EventSchedule["mode"]; filters: EventFilter[] };
+    const spec = row.spec as { mode: EventSchedule["mode"]; filters: EventFilter[]; until?: UntilSpec };
     return {
       tenantId: row.tenant_id,
       namespace: row.namespace,
@@ -80,6 +86,79 @@ export async function loadEventSchedules(
       version: row.version,
       mode: spec.mode,
       filters: spec.filters,
+      ...(spec.until ? { until: spec.until } : {}),
     };
   });
+}
+
+/** Which `until` filters of a schedule an event fills (none when the schedule has no `until`). */
+export function matchingUntilIndexes(
+  schedule: EventSchedule,
+  event: CloudEvent,
+  matches: (event: CloudEvent, filter: EventFilter) => boolean,
+): number[] {
+  if (!schedule.until) return [];
+  return matchingFilterIndexes(
+    { ...schedule, mode: schedule.until.mode, filters: schedule.until.filters },
+    event,
+    matches,
+  );
+}
+
+/**
+ * Records that an event satisfied (part of) a schedule's `until`; returns true when the schedule has now ended.
+ * For `all`, each filter's event is kept (as an already-handled trigger with a negative index) until every filter
+ * has one. Runs in the dispatcher's transaction, so events after this one in the same pass start nothing.
+ */
+export async function recordUntil(
+  trx: Kysely<DB & OrchestrationTables>,
+  schedule: EventSchedule,
+  event: CloudEvent,
+  untilIndexes: number[],
+  now: Date,
+): Promise<boolean> {
+  const until = schedule.until;
+  if (!until || untilIndexes.length === 0) return false;
+  if (until.mode === "all") {
+    for (const index of untilIndexes) {
+      await trx
+        .insertInto("workflow_schedule_triggers")
+        .values({
+          tenant_id: schedule.tenantId,
+          namespace: schedule.namespace,
+          name: schedule.name,
+          version: schedule.version,
+          event_id: event.id,
+          filter_index: -1 - index,
+          event: toJsonText(event),
+          started_at: now,
+          instance_id: null,
+        })
+        .onConflict((conflict) =>
+          conflict.columns(["tenant_id", "namespace", "name", "event_id", "filter_index"]).doNothing(),
+        )
+        .execute();
+    }
+    const seen = await trx
+      .selectFrom("workflow_schedule_triggers")
+      .select((eb) => eb.fn.count<string>("filter_index").distinct().as("filters"))
+      .where("tenant_id", "=", schedule.tenantId)
+      .where("namespace", "=", schedule.namespace)
+      .where("name", "=", schedule.name)
+      .where("version", "=", schedule.version)
+      .where("filter_index", "<", 0)
+      .executeTakeFirstOrThrow();
+    if (Number(seen.filters) < until.filters.length) return false;
+  }
+  await trx
+    .updateTable("workflow_schedules")
+    .set({ ended_at: now, ended_by_event: event.id })
+    .where("tenant_id", "=", schedule.tenantId)
+    .where("namespace", "=", schedule.namespace)
+    .where("name", "=", schedule.name)
+    .where("version", "=", schedule.version)
+    .where("ended_at", "is", null)
+    .execute();
+  schedule.ended = true;
+  return true;
 }

@@ -21,6 +21,7 @@ import {
   type BreakerStateName,
   type PraptiMetrics,
 } from "../../platform/telemetry/metrics.ts";
+import { disabledTracing, type Tracing } from "../../platform/telemetry/tracing.ts";
 import {
   parseActionInput,
   parseActionOutput,
@@ -82,6 +83,8 @@ export interface CreateModuleGatewayOptions {
   clock?: Clock;
   /** Decides whether the caller may run the action; throw FORBIDDEN (or UNAUTHENTICATED) to refuse. */
   authorize?: (action: RegisteredAction, ctx: CallContext) => void | Promise<void>;
+  /** A span per call and one per attempt at the module's handler. */
+  tracing?: Tracing;
 }
 
 interface ModuleResilience {
@@ -116,6 +119,7 @@ function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string,
 export function createModuleGateway(options: CreateModuleGatewayOptions): ModuleGateway {
   const { catalog, logger, metrics } = options;
   const clock = options.clock ?? systemClock;
+  const tracing = options.tracing ?? disabledTracing;
   const limiter = new TenantRateLimiter(clock);
   const resilience = new Map<string, ModuleResilience>();
   const listeners = new Set<(module: string, state: BreakerStateName) => void>();
@@ -189,77 +193,89 @@ export function createModuleGateway(options: CreateModuleGatewayOptions): Module
     );
   }
 
-  return {
-    async call<T>(name: string, input: unknown, ctx: CallContext): Promise<T> {
-      const startedAt = clock.now();
-      const action = catalog.get(name);
-      const log = logger?.child({
-        action: name,
-        tenantId: ctx.tenantId,
-        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-      });
-      let attempts = 0;
-      try {
-        if (!action) {
-          throw new AppError({
-            code: "NOT_FOUND",
-            message: `action ${name} is not in the catalog`,
-            details: { what: "action", id: name },
-          });
-        }
-        await options.authorize?.(action, ctx);
-        const parsedInput = parseActionInput(action, input);
-        const limit = action.policy.rateLimitPerTenant;
-        if (limit) {
-          const decision = limiter.take(`${action.qualifiedName}|${ctx.tenantId}`, limit);
-          if (!decision.allowed) {
-            throw new AppError({
-              code: "RATE_LIMITED",
-              message: `tenant ${ctx.tenantId} called ${name} too often; retry in ${decision.retryAfterMs} ms`,
-              details: {
-                action: name,
-                retryAfterMs: decision.retryAfterMs,
-                retryAfterSeconds: decision.retryAfterMs / 1000,
-              },
-              retryable: true,
-            });
-          }
-        }
-        const policy = policyFor(action, safeToRepeat(action.kind, ctx.idempotencyKey));
-        const output = await policy.execute(async ({ signal }) => {
-          attempts += 1;
-          return action.handler(parsedInput, {
-            tenantId: ctx.tenantId,
-            actor: ctx.actor,
-            ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
-            ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
-            signal,
-          });
-        }, ctx.signal);
-        const parsedOutput = parseActionOutput(action, output);
-        record(action, name, "ok", startedAt);
-        log?.debug({ attempts, durationMs: clock.now() - startedAt }, `${name} ok`);
-        return parsedOutput as T;
-      } catch (error) {
-        const failure = toGatewayError(error, {
-          action: name,
-          module: action?.module ?? name.split(".")[0] ?? "unknown",
-          timeoutMs: action?.policy.timeoutMs ?? 0,
-          callerAborted: ctx.signal?.aborted ?? false,
+  async function callAction<T>(name: string, input: unknown, ctx: CallContext): Promise<T> {
+    const startedAt = clock.now();
+    const action = catalog.get(name);
+    const log = logger?.child({
+      action: name,
+      tenantId: ctx.tenantId,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    });
+    let attempts = 0;
+    try {
+      if (!action) {
+        throw new AppError({
+          code: "NOT_FOUND",
+          message: `action ${name} is not in the catalog`,
+          details: { what: "action", id: name },
         });
-        const outcome = outcomeOf(failure);
-        record(action, name, outcome, startedAt);
-        const level =
-          failure.code === "INTERNAL" ? "error" : failure.code === "UNAVAILABLE" ? "warn" : "debug";
-        log?.[level](
-          { attempts, outcome, code: failure.code, durationMs: clock.now() - startedAt, err: failure },
-          `${name} failed: ${failure.message}`,
-        );
-        if (attempts > 0 && failure.details.attempts === undefined) {
-          failure.details.attempts = attempts;
-        }
-        throw failure;
       }
+      await options.authorize?.(action, ctx);
+      const parsedInput = parseActionInput(action, input);
+      const limit = action.policy.rateLimitPerTenant;
+      if (limit) {
+        const decision = limiter.take(`${action.qualifiedName}|${ctx.tenantId}`, limit);
+        if (!decision.allowed) {
+          throw new AppError({
+            code: "RATE_LIMITED",
+            message: `tenant ${ctx.tenantId} called ${name} too often; retry in ${decision.retryAfterMs} ms`,
+            details: {
+              action: name,
+              retryAfterMs: decision.retryAfterMs,
+              retryAfterSeconds: decision.retryAfterMs / 1000,
+            },
+            retryable: true,
+          });
+        }
+      }
+      const policy = policyFor(action, safeToRepeat(action.kind, ctx.idempotencyKey));
+      const output = await policy.execute(async ({ signal }) => {
+        attempts += 1;
+        return tracing.inSpan(
+          `module ${action.qualifiedName}`,
+          { attributes: { "prapti.module": action.module, "prapti.attempt": attempts } },
+          () =>
+            action.handler(parsedInput, {
+              tenantId: ctx.tenantId,
+              actor: ctx.actor,
+              ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
+              ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+              signal,
+            }),
+        );
+      }, ctx.signal);
+      const parsedOutput = parseActionOutput(action, output);
+      record(action, name, "ok", startedAt);
+      log?.debug({ attempts, durationMs: clock.now() - startedAt }, `${name} ok`);
+      return parsedOutput as T;
+    } catch (error) {
+      const failure = toGatewayError(error, {
+        action: name,
+        module: action?.module ?? name.split(".")[0] ?? "unknown",
+        timeoutMs: action?.policy.timeoutMs ?? 0,
+        callerAborted: ctx.signal?.aborted ?? false,
+      });
+      const outcome = outcomeOf(failure);
+      record(action, name, outcome, startedAt);
+      const level = failure.code === "INTERNAL" ? "error" : failure.code === "UNAVAILABLE" ? "warn" : "debug";
+      log?.[level](
+        { attempts, outcome, code: failure.code, durationMs: clock.now() - startedAt, err: failure },
+        `${name} failed: ${failure.message}`,
+      );
+      if (attempts > 0 && failure.details.attempts === undefined) {
+        failure.details.attempts = attempts;
+      }
+      throw failure;
+    }
+  }
+
+  return {
+    call<T>(name: string, input: unknown, ctx: CallContext): Promise<T> {
+      return tracing.inSpan(
+        "gateway.call",
+        { attributes: { "prapti.action": name, "prapti.tenant_id": ctx.tenantId } },
+        () => callAction<T>(name, input, ctx),
+      );
     },
 
     health() {

@@ -3,6 +3,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import type { ActionCatalog, ActionDefinition, ActionPolicy } from "../../platform/actions/action-catalog.ts";
 import { ACTION_HEADERS, errorFromResponse, toWireJson } from "./action-wire.ts";
 import { classifyNetworkError } from "./gateway-errors.ts";
+import { activeTraceParent } from "../../platform/telemetry/tracing.ts";
 
 /** An action of a remote module as the hub knows it: its contract, without a handler. */
 export type RemoteActionContract = Omit<ActionDefinition, "module" | "handler">;
@@ -54,6 +55,8 @@ export function createRemoteHandler(options: {
     if (ctx.requestId) headers[ACTION_HEADERS.requestId] = ctx.requestId;
     if (options.timeoutMs) headers[ACTION_HEADERS.timeout] = String(options.timeoutMs);
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const traceParent = activeTraceParent();
+    if (traceParent) headers.traceparent = traceParent;
     let response: Response;
     try {
       response = await doFetch(url, { method: "POST", headers, body: toWireJson(input), signal: ctx.signal });

@@ -295,7 +295,12 @@ export function registerWorkflowRoutes(
         preHandler: context.guard("workflows:operate"),
         schema: { tags: ["workflows"], params: ZIdParams, response: { 200: ZInstance } },
       },
-      async (request) => instanceJson(await orchestrator[verb](tenantOf(request), request.params.id)),
+      async (request) => {
+        const tenantId = tenantOf(request);
+        // 404 for an instance this tenant does not have, before a verb can answer with its own status.
+        await orchestrator.store.get(tenantId, request.params.id);
+        return instanceJson(await orchestrator[verb](tenantId, request.params.id));
+      },
     );
   }
 

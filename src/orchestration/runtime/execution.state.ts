@@ -240,7 +240,7 @@ export class Execution {
         occurrence,
         ...("input" in data ? { input: this.redact(data.input) } : {}),
         ...("output" in data ? { output: this.redact(data.output) } : {}),
-        ...(data.error ? { error: data.error } : {}),
+        ...(data.error ? { error: this.redact(data.error) as WorkflowError } : {}),
       });
     } catch {
       // History is best effort from the interpreter's point of view.

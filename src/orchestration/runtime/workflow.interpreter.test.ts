@@ -184,7 +184,7 @@ do:
     ]);
   });
 
-  it("provides declared secrets and redacts them from task history", async () => {
+  it("provides declared secrets and redacts them from task history and the workflow output", async () => {
     const result = await run(
       `
 use:
@@ -198,7 +198,7 @@ do:
       {},
       { secrets: { bank: { apiKey: "sk-live-123456" }, other: { apiKey: "not-declared" } } },
     );
-    expect(result.output).toEqual({ header: "Token sk-live-123456" });
+    expect(result.output).toEqual({ header: "Token [redacted]" });
     const completed = result.events.find((event) => event.phase === "completed");
     expect(completed?.output).toEqual({ header: "Token [redacted]" });
   });

@@ -100,11 +100,13 @@ export async function interpretWorkflow(options: InterpretOptions): Promise<Work
         ? result.output
         : await runner.transform(workflow.output.as, "workflowOutputAs", frame, undefined, result.output);
     runner.validateSchema(workflow.output?.schema, output, "/output", "workflow output");
-    return { status: "completed", output };
+    // What leaves the run (stored, shown by the API, handed to a parent) never carries a secret's value.
+    return { status: "completed", output: exec.redact(output) };
   } catch (error) {
-    if (isWorkflowFault(error) && !isCancellation(error)) return { status: "faulted", error: error.error };
+    if (isWorkflowFault(error) && !isCancellation(error))
+      return { status: "faulted", error: exec.redact(error.error) as typeof error.error };
     if (isCancellation(error) || root.cancelled) return { status: "cancelled" };
-    return { status: "faulted", error: toWorkflowError(error, "/") };
+    return { status: "faulted", error: exec.redact(toWorkflowError(error, "/")) as WorkflowError };
   } finally {
     options.signal?.removeEventListener("abort", cancel);
     root.cancel(new CancellationError("no-longer-needed"));

@@ -112,6 +112,14 @@ export interface WorkflowSchedulesTable {
   last_slot: Date | null;
   last_instance_id: string | null;
   activated_at: ColumnType<Date, Date | undefined, Date>;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  ended_by_event: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface WorkflowSettingsTable {
+  tenant_id: string;
+  time_zone: ColumnType<string, string | undefined, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface WorkflowScheduleTriggersTable {
@@ -127,6 +135,16 @@ export interface WorkflowScheduleTriggersTable {
   instance_id: string | null;
 }
 
+export interface WorkflowSecretsTable {
+  tenant_id: string;
+  name: string;
+  /** `enc:v1:<kid>:...`: the JSON value, encrypted. */
+  value: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  updated_by: string;
+}
+
 /** The hub's own tables; platform code reaches them through `db.withTables<OrchestrationTables>()`. */
 export type OrchestrationTables = {
   workflow_definitions: WorkflowDefinitionsTable;
@@ -139,4 +157,6 @@ export type OrchestrationTables = {
   workflow_deliveries: WorkflowDeliveriesTable;
   workflow_schedules: WorkflowSchedulesTable;
   workflow_schedule_triggers: WorkflowScheduleTriggersTable;
+  workflow_secrets: WorkflowSecretsTable;
+  workflow_settings: WorkflowSettingsTable;
 };

@@ -7,6 +7,7 @@ import type {
 } from "fastify";
 import { isAppError } from "../../kernel/app-error.ts";
 import type { AuditLog } from "../audit/audit.log.ts";
+import { markAccessGuard } from "../http/route-access.ts";
 import type { ApiKeyService } from "./api-key.service.ts";
 import type { AuthService } from "./auth.service.ts";
 import type { Permission } from "./permission.matrix.ts";
@@ -131,29 +132,38 @@ async function deny(request: FastifyRequest, reply: FastifyReply, principal: Pri
   );
 }
 
-/** preHandler: 401 without a principal, 403 (audited) without the permission. */
+/**
+ * Route guard: 401 without a principal, 403 (audited) without the permission. Declared as a preHandler; the
+ * server runs it before validation and documents it as the route's `x-permission` (platform/http/route-access).
+ */
 export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
-  return async function checkPermission(request, reply) {
-    const principal = request.principal;
-    if (!principal) {
-      reply.header("www-authenticate", CHALLENGE);
-      return sendProblem(
-        reply,
-        problem(401, "UNAUTHENTICATED", "this request needs a bearer token or an API key"),
-      );
-    }
-    if (!principal.permissions.includes(permission)) return deny(request, reply, principal, permission);
-  };
+  return markAccessGuard(
+    async function checkPermission(request, reply) {
+      const principal = request.principal;
+      if (!principal) {
+        reply.header("www-authenticate", CHALLENGE);
+        return sendProblem(
+          reply,
+          problem(401, "UNAUTHENTICATED", "this request needs a bearer token or an API key"),
+        );
+      }
+      if (!principal.permissions.includes(permission)) return deny(request, reply, principal, permission);
+    } satisfies preHandlerAsyncHookHandler,
+    { access: "permission", permission },
+  );
 }
 
 /** preHandler for installation-wide operations: the principal must be a platform administrator. */
 export function requirePlatformAdmin(): preHandlerAsyncHookHandler {
-  return async function checkPlatformAdmin(request, reply) {
-    const principal = request.principal;
-    if (!principal) {
-      reply.header("www-authenticate", CHALLENGE);
-      return sendProblem(reply, problem(401, "UNAUTHENTICATED", "this request needs a bearer token"));
-    }
-    if (!principal.isPlatformAdmin) return deny(request, reply, principal, "platform:admin");
-  };
+  return markAccessGuard(
+    async function checkPlatformAdmin(request, reply) {
+      const principal = request.principal;
+      if (!principal) {
+        reply.header("www-authenticate", CHALLENGE);
+        return sendProblem(reply, problem(401, "UNAUTHENTICATED", "this request needs a bearer token"));
+      }
+      if (!principal.isPlatformAdmin) return deny(request, reply, principal, "platform:admin");
+    } satisfies preHandlerAsyncHookHandler,
+    { access: "platform-admin" },
+  );
 }

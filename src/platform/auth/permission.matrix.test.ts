@@ -24,6 +24,7 @@ const EXPECTED: Record<Permission, Record<TenantRole, boolean>> = {
   "workflows:read": row(1, 1, 1, 1, 1, 1),
   "workflows:publish": row(1, 1, 0, 0, 0, 0),
   "workflows:operate": row(1, 1, 1, 0, 0, 0),
+  "workflows:secrets": row(1, 1, 0, 0, 0, 0),
   "audit:read": row(1, 1, 0, 0, 0, 1),
   "users:manage": row(1, 1, 0, 0, 0, 0),
   "settings:manage": row(1, 1, 0, 0, 0, 0),

@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   "workflows:publish",
   /** Start, suspend, resume, cancel and retry instances, and send them events. */
   "workflows:operate",
+  /** Set, list (names only) and delete the secrets workflows read as `$secrets`. */
+  "workflows:secrets",
   "audit:read",
   "users:manage",
   "settings:manage",
@@ -98,4 +100,5 @@ export const API_KEY_EXCLUDED_PERMISSIONS: readonly Permission[] = [
   "users:manage",
   "api-keys:manage",
   "ownership:transfer",
+  "workflows:secrets",
 ];

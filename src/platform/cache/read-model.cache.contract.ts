@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { rowToCloudEvent } from "../events/event-outbox.ts";
-import { createCacheInvalidationConsumer } from "./cache-invalidation.consumer.ts";
 import type { ReadModelCache } from "./read-model.cache.ts";
 
 export const TENANT_A = "6f1c1f3e-2a7b-4c55-9d0e-1a2b3c4d5e6f";
@@ -79,35 +77,6 @@ export function describeReadModelCache(name: string, makeCache: () => ReadModelC
         expect(second).toEqual(first);
         expect(await cache.getOrLoad(TENANT_A, "ageing", load)).toEqual(first);
         expect(loads).toBe(1);
-      } finally {
-        await cache.close();
-      }
-    });
-
-    it("invalidates by event through the invalidation consumer", async () => {
-      const cache = makeCache();
-      try {
-        await cache.set(TENANT_A, "invoice:abc", { status: "sent" }, { tags: ["invoice:abc"] });
-        await cache.set(TENANT_A, "invoice:def", { status: "sent" }, { tags: ["invoice:def"] });
-        await cache.set(TENANT_B, "invoice:abc", { status: "draft" }, { tags: ["invoice:abc"] });
-        const consumer = createCacheInvalidationConsumer({
-          cache,
-          rules: { "invoicing.invoice.paid": (event) => [`invoice:${event.subject ?? ""}`] },
-        });
-        expect(consumer.types).toEqual(["invoicing.invoice.paid"]);
-        const event = rowToCloudEvent({
-          id: "evt-1",
-          tenant_id: TENANT_A,
-          type: "invoicing.invoice.paid",
-          source: "/invoicing",
-          subject: "abc",
-          time: new Date(),
-          data: {},
-        });
-        await consumer.handle(event, { attempt: 1, signal: new AbortController().signal });
-        expect(await cache.get(TENANT_A, "invoice:abc")).toBeUndefined();
-        expect(await cache.get(TENANT_A, "invoice:def")).toEqual({ status: "sent" });
-        expect(await cache.get(TENANT_B, "invoice:abc")).toEqual({ status: "draft" });
       } finally {
         await cache.close();
       }

@@ -12,7 +12,7 @@ export interface CacheSetOptions {
  * tenant's call can never name another tenant's entry. Values round-trip through JSON (bigint kept).
  */
 export interface ReadModelCache {
-  readonly kind: "lru" | "redis";
+  readonly kind: "lru" | "redis" | "off";
   get<T>(tenantId: string, key: string): Promise<T | undefined>;
   set(tenantId: string, key: string, value: unknown, options?: CacheSetOptions): Promise<void>;
   /** The cached value, or `load()`'s result stored for next time; concurrent misses in this process load once. */

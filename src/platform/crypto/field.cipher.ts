@@ -32,6 +32,11 @@ interface Parts {
   tag: Buffer;
 }
 
+/** True when a stored value is a field ciphertext (`enc:v1:...`); needs no key, so plaintext rows can be told apart. */
+export function isEncryptedValue(value: string): boolean {
+  return value.startsWith(PREFIX);
+}
+
 function malformed(reason: string): AppError {
   return new AppError({ code: "INTERNAL", message: `encrypted value is malformed: ${reason}` });
 }

@@ -32,6 +32,8 @@ describe("log redaction", () => {
         refreshToken: "prt_abc",
         email: "ravi@example.com",
         customer: { phone: "9876543221", accountNumber: "5010001234", name: "Ravi" },
+        payer: { accountNumbers: ["60011122233"] },
+        bank: { accountIdentifier: "30012345678" },
         body: { login: { email: "asha@example.in", password: "x" } },
         req: { headers: { authorization: "Bearer eyJ", "x-api-key": "prk_1", accept: "*/*" } },
       },
@@ -43,10 +45,12 @@ describe("log redaction", () => {
       refreshToken: "****",
       email: "r***@example.com",
       customer: { phone: "98******21", accountNumber: "XXXXXX1234", name: "Ravi" },
+      payer: { accountNumbers: ["XXXXXXX2233"] },
+      bank: { accountIdentifier: "XXXXXXX5678" },
       body: { login: { email: "a***@example.in", password: "****" } },
       req: { headers: { authorization: "****", "x-api-key": "****", accept: "*/*" } },
       msg: "signing in",
     });
-    expect(JSON.stringify(line)).not.toMatch(/hunter2|prt_abc|9876543221|Bearer/);
+    expect(JSON.stringify(line)).not.toMatch(/hunter2|prt_abc|9876543221|Bearer|60011122233|30012345678/);
   });
 });

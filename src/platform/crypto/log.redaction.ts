@@ -31,7 +31,15 @@ const SECRET_FIELDS = [
 ];
 const EMAIL_FIELDS = ["email", "emailAddress"];
 const PHONE_FIELDS = ["phone", "mobile", "phoneNumber", "whatsapp"];
-const ACCOUNT_FIELDS = ["accountNumber", "account_number", "bankAccount"];
+const ACCOUNT_FIELDS = [
+  "accountNumber",
+  "account_number",
+  "bankAccount",
+  "accountIdentifier",
+  "account_identifier",
+  "accountNumbers",
+  "account_numbers",
+];
 const HEADERS = [
   "req.headers.authorization",
   "req.headers.cookie",
@@ -59,6 +67,9 @@ export function censorLogValue(value: unknown, path: readonly string[]): unknown
     if (emailFields.has(field)) return maskEmail(value);
     if (phoneFields.has(field)) return maskPhone(value);
     if (accountFields.has(field)) return maskAccountNumber(value);
+  }
+  if (Array.isArray(value) && accountFields.has(field)) {
+    return value.map((entry: unknown) => (typeof entry === "string" ? maskAccountNumber(entry) : "****"));
   }
   if (value === undefined || value === null) return value;
   return "****";

@@ -1,4 +1,16 @@
-import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  PostgresDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type PostgresDialectConfig,
+  type Transaction,
+  type TransactionSettings,
+} from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.ts";
 
@@ -37,8 +49,49 @@ function createPool(options: CreateDatabaseOptions, role: string | undefined): p
   return pool;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tenant the transaction being opened in this async context is for (set by `withTenant`). */
+const tenantOfNextTransaction = new AsyncLocalStorage<string>();
+
+/**
+ * Opens a tenant's transaction in one round trip: `begin` and binding the tenant travel as one simple-protocol
+ * query. The tenant id is a checked UUID, so writing it into the text is safe; anything else takes the
+ * parameterised path in `withTenant`.
+ */
+class TenantBindingDriver extends PostgresDriver {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
+    const tenantId = tenantOfNextTransaction.getStore();
+    if (tenantId === undefined || settings.isolationLevel || settings.accessMode) {
+      return super.beginTransaction(connection, settings);
+    }
+    await connection.executeQuery(
+      CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${tenantId}', true)`),
+    );
+  }
+}
+
+/** Kysely instances whose transactions bind the tenant at `begin`. */
+const bindingDatabases = new WeakSet<Kysely<DB>>();
+const bindsAtBegin = (db: Kysely<DB>) => bindingDatabases.has(db);
+
+class TenantBindingDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+  constructor(config: PostgresDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new TenantBindingDriver(this.#config);
+  }
+}
+
 export function createDatabase(options: CreateDatabaseOptions): Database {
-  const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(options, APP_ROLE) }) });
+  const app = new Kysely<DB>({ dialect: new TenantBindingDialect({ pool: createPool(options, APP_ROLE) }) });
+  bindingDatabases.add(app);
   const owner = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: createPool({ ...options, maxConnections: 4 }, undefined) }),
   });
@@ -63,10 +116,20 @@ export async function withTenant<T>(
   tenantId: string,
   work: (trx: TenantTransaction) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
-    return work(trx);
-  });
+  if (!UUID.test(tenantId)) {
+    return db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+      return work(trx);
+    });
+  }
+  return tenantOfNextTransaction.run(tenantId, () =>
+    db.transaction().execute(async (trx) => {
+      // Pools other than the application's do not bind at begin; setting it again there is harmless.
+      if (!bindsAtBegin(db)) await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+      // Work inside must not carry the tenant into transactions it opens elsewhere.
+      return tenantOfNextTransaction.exit(() => work(trx));
+    }),
+  );
 }
 
 export async function databaseVersion(db: Kysely<DB>): Promise<string> {

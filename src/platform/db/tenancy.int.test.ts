@@ -124,4 +124,35 @@ describe("row-level security between tenants", () => {
     }>`select nullif(current_setting('app.tenant_id', true), '') as tenant`.execute(database.app);
     expect(setting.rows[0]?.tenant ?? null).toBeNull();
   });
+
+  it("binds the tenant as the transaction begins, and not in transactions its work opens elsewhere", async () => {
+    const tenantSetting = sql<{ tenant: string | null }>`
+      select nullif(current_setting('app.tenant_id', true), '') as tenant`;
+    const [inside, nested] = await withTenant(database.app, tenantB, async (trx) => {
+      const own = await tenantSetting.execute(trx);
+      const other = await database.app
+        .transaction()
+        .execute(async (otherTrx) => (await tenantSetting.execute(otherTrx)).rows[0]?.tenant ?? null);
+      return [own.rows[0]?.tenant, other];
+    });
+    expect(inside).toBe(tenantB);
+    expect(nested).toBeNull();
+    // A kysely instance of its own (not from createDatabase) still gets its tenant set.
+    const members = await withTenant(
+      database.owner,
+      tenantA,
+      async (trx) => (await tenantSetting.execute(trx)).rows,
+    );
+    expect(members[0]?.tenant).toBe(tenantA);
+  });
+
+  it("refuses a tenant id that is not a UUID instead of running unbound", async () => {
+    await expect(
+      withTenant(database.app, "asha'); drop table memberships; --", (trx) =>
+        sql`select * from memberships`.execute(trx),
+      ),
+    ).rejects.toThrow(/uuid/i);
+    const still = await database.owner.selectFrom("memberships").select("tenant_id").execute();
+    expect(still).toHaveLength(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { DBOS, DBOSClient, type WorkflowStatus } from "@dbos-inc/dbos-sdk";
+import { DBOSExecutor } from "@dbos-inc/dbos-sdk/internal/dbos-executor";
 import type {
   DurableContext,
   EngineWorkflowInfo,
@@ -101,6 +102,12 @@ function listInput(filter: ListFilter) {
 
 export interface LaunchedEngine extends WorkflowEngine {
   isReady(): Promise<boolean>;
+  /**
+   * Hands the workflows still pending under another (dead) executor id to the shared queue, where any worker
+   * takes each one once; returns their ids. Safe to repeat: a workflow already taken over is no longer pending
+   * under that id.
+   */
+  recoverExecutor(executorId: string): Promise<string[]>;
   shutdown(options: { graceMs: number }): Promise<void>;
 }
 
@@ -158,6 +165,20 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
       return (await DBOS.listWorkflows(listInput(filter))).map(toInfo);
     },
     waitForEnd: (workflowId, timeoutMs) => waitForEndOf(getStatus, workflowId, timeoutMs),
+    async recoverExecutor(executorId) {
+      if (executorId === options.executorId)
+        throw new Error("an executor does not take over its own workflows");
+      // DBOS's own recovery (what its admin endpoint for other executors runs): one conditional update that moves
+      // PENDING rows of that executor back to ENQUEUED, so the queue's atomic claim admits exactly one runner and
+      // clears the old owner's token. Workflows that were not queued go to the shared queue.
+      const executor = DBOSExecutor.globalInstance;
+      if (!executor) throw new Error("the engine is not launched");
+      return executor.systemDatabase.reenqueueWorkflowsForRecovery(
+        executorId,
+        APPLICATION_VERSION,
+        WORKFLOW_QUEUE,
+      );
+    },
     async isReady() {
       if (!DBOS.isInitialized()) return false;
       await DBOS.listWorkflows({ limit: 1 });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { AppError } from "../../kernel/app-error.ts";
+import { isEncryptedValue, type FieldCipher } from "../crypto/field.cipher.ts";
 import { withTenant } from "../db/database.ts";
 import type { DB } from "../db/schema.ts";
 import { sendProblem } from "./problem.ts";
@@ -26,21 +27,33 @@ declare module "fastify" {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
+/** Binds a stored response to its key: a body copied to another row does not decrypt. */
+function responseContext(scope: IdempotencyScope, key: string): string {
+  return `idempotency_keys.response_body:${scope.tenantId}:${scope.principal}:${key}`;
+}
+
 function requestHash(request: FastifyRequest): string {
-  return createHash("sha256")
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-    .digest("hex");
+  // The body is already parsed by the route's schema: money in paise is bigint there.
+  const body = JSON.stringify(request.body ?? null, (_key, value: unknown) =>
+    typeof value === "bigint" ? value.toString() : value,
+  );
+  return createHash("sha256").update(`${request.method} ${request.url}\n${body}`).digest("hex");
 }
 
 /**
  * Honours `Idempotency-Key` on every POST: the first request with a key runs and its response is stored;
  * a retry with the same key and the same request gets the stored response; the same key with a different
  * request is refused; a retry while the first is still running gets 409. Failed (5xx) attempts are forgotten
- * so they can be retried.
+ * so they can be retried. Stored responses carry whatever the request created (e-mail addresses, phone and
+ * account numbers), so they are kept encrypted with the field cipher.
  */
 export function registerIdempotency(
   app: HttpServer,
-  options: { db: Kysely<DB>; scopeOf(request: FastifyRequest): IdempotencyScope | undefined },
+  options: {
+    db: Kysely<DB>;
+    cipher: FieldCipher;
+    scopeOf(request: FastifyRequest): IdempotencyScope | undefined;
+  },
 ): void {
   app.addHook("preHandler", async (request, reply) => {
     if (request.method !== "POST") return;
@@ -86,6 +99,7 @@ export function registerIdempotency(
       request.idempotency = { scope, key };
       return;
     }
+    const body = outcome.existing.response_body;
     const { existing } = outcome;
     if (existing.request_hash !== hash) {
       return sendProblem(
@@ -109,7 +123,12 @@ export function registerIdempotency(
     return reply
       .status(existing.status_code)
       .header("idempotent-replayed", "true")
-      .send(existing.response_body ?? "");
+      .send(
+        // Responses stored before they were encrypted are plaintext.
+        body !== null && isEncryptedValue(body)
+          ? options.cipher.decrypt(body, responseContext(scope, key))
+          : (body ?? ""),
+      );
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
@@ -131,12 +150,14 @@ export function registerIdempotency(
         .updateTable("idempotency_keys")
         .set({
           status_code: reply.statusCode,
-          response_body:
+          response_body: options.cipher.encrypt(
             typeof payload === "string"
               ? payload
               : payload === null || payload === undefined
                 ? ""
                 : JSON.stringify(payload),
+            responseContext(pending.scope, pending.key),
+          ),
           response_headers: JSON.stringify({
             ...(contentType ? { "content-type": String(contentType) } : {}),
             ...(location ? { location: String(location) } : {}),
@@ -149,4 +170,46 @@ export function registerIdempotency(
     });
     return payload;
   });
+}
+
+/**
+ * Brings every stored response under the current encryption key: responses stored in plaintext (before they
+ * were encrypted) or with an older key are encrypted again. Run it with the owner connection (all tenants) after
+ * putting a new key first in PRAPTI_ENCRYPTION_KEYS; returns how many rows it rewrote.
+ */
+export async function reencryptIdempotencyResponses<Schema>(options: {
+  owner: Kysely<Schema>;
+  cipher: FieldCipher;
+  batchSize?: number;
+}): Promise<number> {
+  const { cipher } = options;
+  const batchSize = options.batchSize ?? 200;
+  let rewritten = 0;
+  let after: { tenantId: string; principal: string; key: string } | undefined;
+  for (;;) {
+    const rows = await options.owner.transaction().execute(async (trx) => {
+      const batch = await sql<{ tenant_id: string; principal: string; key: string; response_body: string }>`
+        select tenant_id, principal, key, response_body from idempotency_keys
+        where response_body is not null
+          ${after === undefined ? sql`` : sql`and (tenant_id, principal, key) > (${after.tenantId}::uuid, ${after.principal}, ${after.key})`}
+        order by tenant_id, principal, key limit ${batchSize} for update`.execute(trx);
+      for (const row of batch.rows) {
+        const body = row.response_body;
+        if (isEncryptedValue(body) && !cipher.needsReencryption(body)) continue;
+        const context = responseContext({ tenantId: row.tenant_id, principal: row.principal }, row.key);
+        const value = isEncryptedValue(body)
+          ? cipher.reencrypt(body, context)
+          : cipher.encrypt(body, context);
+        await sql`update idempotency_keys set response_body = ${value}
+          where tenant_id = ${row.tenant_id} and principal = ${row.principal} and key = ${row.key}`.execute(
+          trx,
+        );
+        rewritten += 1;
+      }
+      return batch.rows;
+    });
+    if (rows.length < batchSize) return rewritten;
+    const last = rows[rows.length - 1];
+    after = last ? { tenantId: last.tenant_id, principal: last.principal, key: last.key } : after;
+  }
 }

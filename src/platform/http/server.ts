@@ -12,6 +12,9 @@ import {
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import { sendProblem, toAppError } from "./problem.ts";
+import { registerRequestSpans } from "./request-spans.ts";
+import type { Tracing } from "../telemetry/tracing.ts";
+import { registerRouteAccess } from "./route-access.ts";
 
 export interface ReadinessCheck {
   name: string;
@@ -25,6 +28,8 @@ export interface CreateHttpServerOptions {
   /** Origins allowed to call the API from a browser; none by default. */
   corsOrigins?: string[];
   version?: string;
+  /** Records a span per request when enabled. */
+  tracing?: Tracing;
 }
 
 /**
@@ -39,6 +44,8 @@ export async function createHttpServer(options: CreateHttpServerOptions) {
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
 
+  // First, so every route registered later (module routes included) documents and enforces its access.
+  registerRouteAccess(app as never);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -74,6 +81,21 @@ export async function createHttpServer(options: CreateHttpServerOptions) {
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
+  // PostgreSQL text cannot hold U+0000: refuse it as invalid input naming the field, instead of letting the
+  // database fail the request with a 500. After authentication and validation, before any handler.
+  app.addHook("preHandler", async (request, reply) => {
+    const field =
+      fieldWithNul(request.query, "querystring") ??
+      fieldWithNul(request.params, "params") ??
+      fieldWithNul(request.body, "body");
+    if (field === undefined) return;
+    return sendProblem(
+      reply,
+      AppError.invalidInput([{ field, reason: "must not contain the NUL character (U+0000)" }]),
+      request,
+    );
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
@@ -86,6 +108,8 @@ export async function createHttpServer(options: CreateHttpServerOptions) {
       request,
     ),
   );
+
+  if (options.tracing?.enabled) registerRequestSpans(app, options.tracing);
 
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
@@ -111,3 +135,15 @@ export async function createHttpServer(options: CreateHttpServerOptions) {
 }
 
 export type HttpServer = Awaited<ReturnType<typeof createHttpServer>>;
+
+/** The dotted path of the first string holding U+0000 in a parsed query, params or JSON body, if any. */
+export function fieldWithNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (depth > 32 || typeof value !== "object" || value === null || Buffer.isBuffer(value)) return undefined;
+  for (const [key, entry] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    if (typeof key === "string" && key.includes("\u0000")) return `${path}.${key}`;
+    const found = fieldWithNul(entry, `${path}.${String(key)}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -5,6 +5,8 @@ import type { ModuleRegistration } from "../actions/action-catalog.ts";
 import type { Database } from "../db/database.ts";
 import type { EventTypeRegistry } from "../events/event-outbox.ts";
 import type { HttpServer } from "../http/server.ts";
+import type { InvalidationRule } from "../cache/outbox-cache.invalidator.ts";
+import type { ReadModelCache } from "../cache/read-model.cache.ts";
 
 /** What every module gets from the composition root: nothing is pulled from globals. */
 export interface ModuleContext {
@@ -23,6 +25,11 @@ export interface RoutePrincipal {
 }
 
 export interface RouteContext extends ModuleContext {
+  /**
+   * The read-model cache, per tenant. Entries are dropped by tag when an event the owning module's
+   * `cacheInvalidation` rule names is committed (in any process).
+   */
+  cache: ReadModelCache;
   /** A preHandler that refuses the request unless its principal holds `permission`. */
   guard(permission: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** The authenticated caller of a request that passed a guard. */
@@ -41,4 +48,6 @@ export interface ModuleDefinition {
   events: Record<string, z.ZodType>;
   actions(context: ModuleContext): ModuleRegistration;
   routes?(app: HttpServer, context: RouteContext): void;
+  /** Which cached reads (tags) each of its events makes stale; see `RouteContext.cache`. */
+  cacheInvalidation?: InvalidationRule;
 }

@@ -24,7 +24,7 @@ const metricsPluginBody: FastifyPluginAsync<MetricsPluginOptions> = async (app, 
     );
   });
 
-  app.get(path, async (_request, reply) => {
+  app.get(path, { config: { access: "public" } }, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

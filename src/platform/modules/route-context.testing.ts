@@ -1,9 +1,10 @@
 import type { FastifyRequest } from "fastify";
 import pino from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Database } from "../../platform/db/database.ts";
-import type { EventTypeRegistry } from "../../platform/events/event-outbox.ts";
-import type { RouteContext } from "../../platform/modules/module.contract.ts";
+import { createLruReadModelCache } from "../cache/lru-read-model.cache.ts";
+import type { Database } from "../db/database.ts";
+import type { EventTypeRegistry } from "../events/event-outbox.ts";
+import type { RouteContext } from "./module.contract.ts";
 
 /**
  * Test helper: a RouteContext whose guard trusts headers instead of authenticating (authentication is tested
@@ -24,6 +25,7 @@ export function testRouteContext(options: {
     events: options.events,
     logger: pino({ level: "silent" }),
     now: options.now,
+    cache: createLruReadModelCache({ maxEntries: 1_000, ttlMs: 60_000 }),
     guard: (permission) => async (request) => {
       if (header(request, "x-test-tenant") === undefined) {
         throw new AppError({ code: "UNAUTHENTICATED", message: "no test principal" });
