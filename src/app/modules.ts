@@ -1,5 +1,5 @@
 import { ActionCatalog } from "../platform/actions/action-catalog.ts";
-import { createCustomersModule } from "../modules/customers/index.ts";
+import { createCustomersConsumers, createCustomersModule } from "../modules/customers/index.ts";
 import { createInvoicingConsumers, invoicingModule } from "../modules/invoicing/index.ts";
 import { integrationsModule } from "../modules/integrations/index.ts";
 import { createPaymentsConsumers, createPaymentsModule } from "../modules/payments/index.ts";
@@ -27,6 +27,9 @@ export function buildModules(options: { cipher: FieldCipher; blindIndex: BlindIn
 /**
  * The modules' durable bus consumers: payments keeps its receivables in step with invoicing's events
  * (`payments-receivables`), invoicing applies payments' allocations and their reversals (`invoicing-settlements`).
+ * Imports: customers turns imported customers into customers (`customers-imports`, needs the cipher and blind
+ * index), invoicing records imported invoices and credit notes as issued (`invoicing-imports`), payments records
+ * imported receipts (`payments-imports`).
  */
 export function buildModuleConsumers(
   context: ModuleContext,
@@ -38,6 +41,12 @@ export function buildModuleConsumers(
       ...(options.blindIndex ? { blindIndex: options.blindIndex } : {}),
     }),
     ...createInvoicingConsumers(context),
+    // Customers needs the cipher and blind index for contacts; without them imported customers wait in the outbox.
+    ...(options.cipher && options.blindIndex
+      ? createCustomersConsumers(context, {
+          protection: { cipher: options.cipher, blindIndex: options.blindIndex },
+        })
+      : []),
   ];
 }
 

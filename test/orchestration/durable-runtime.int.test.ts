@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -243,5 +244,75 @@ do:
     expect(calls.filter((entry) => entry.path === "/first")).toHaveLength(1);
     expect(calls.filter((entry) => entry.path === "/second")).toHaveLength(2);
     expect((await journalOf(instance.id)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("wakes an instance whose event was delivered while it was parking", async () => {
+    // Deliver the event in the very transaction that parks the instance, so that nobody has a parked row to
+    // wake when the delivery becomes visible: only the instance's own look after parking can see it.
+    await sql`
+      create function test_deliver_while_parking() returns trigger language plpgsql as $$
+      begin
+        insert into workflow_deliveries (correlation_id, event_id, tenant_id, event)
+          select c.id, 'delivered-while-parking', c.tenant_id,
+            jsonb_build_object('specversion', '1.0', 'id', 'delivered-while-parking', 'source', '/test',
+              'type', 'race.happened', 'data', jsonb_build_object('ok', true))
+          from workflow_correlations c
+          join workflow_instances i on i.id = c.instance_id
+          where c.instance_id = new.instance_id and c.closed_at is null and i.name = 'park-race';
+        return new;
+      end $$`.execute(database.owner);
+    await sql`create trigger test_deliver_while_parking after insert on workflow_parked
+      for each row execute function test_deliver_while_parking()`.execute(database.owner);
+    try {
+      const instance = await publishAndStart(`
+document: { dsl: '1.0.0', namespace: test, name: park-race, version: '1.0.0' }
+do:
+  - awaitIt:
+      listen:
+        to:
+          one:
+            with:
+              type: race.happened
+  - after:
+      set:
+        done: true
+`);
+      const done = await waitForInstance(prapti, tenantId, instance.id, ["completed", "faulted"]);
+      expect(done.status).toBe("completed");
+      expect(done.output).toEqual({ done: true });
+    } finally {
+      await sql`drop trigger test_deliver_while_parking on workflow_parked`.execute(database.owner);
+      await sql`drop function test_deliver_while_parking()`.execute(database.owner);
+    }
+  });
+
+  it("hands over an execution that a crash left without an engine workflow", async () => {
+    const published = await prapti.hub.definitions.publish({
+      tenantId,
+      publishedBy: "test",
+      source: `
+document: { dsl: '1.0.0', namespace: test, name: never-handed-over, version: '1.0.0' }
+do:
+  - only:
+      set:
+        ran: true
+`,
+    });
+    // What a process killed right after moving the instance to an execution, before the engine heard of it, leaves.
+    const { instance } = await prapti.hub.orchestrator.store.create({
+      tenantId,
+      namespace: published.namespace,
+      name: published.name,
+      version: published.version,
+      input: {},
+      status: "running",
+    });
+    await sql`update workflow_instances set updated_at = now() - interval '1 minute' where id = ${instance.id}`.execute(
+      database.owner,
+    );
+    await prapti.hub.orchestrator.sweep();
+    const done = await waitForInstance(prapti, tenantId, instance.id, ["completed", "faulted"]);
+    expect(done.status).toBe("completed");
+    expect(done.output).toEqual({ ran: true });
   });
 });

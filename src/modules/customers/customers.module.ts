@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
-import type { ModuleDefinition } from "../../platform/modules/module.contract.ts";
+import type { EventConsumer } from "../../platform/events/event-bus.port.ts";
+import type { ModuleContext, ModuleDefinition } from "../../platform/modules/module.contract.ts";
 import type { ContactProtection } from "./contact-protection.ts";
+import { CUSTOMER_IMPORT_EVENT_SCHEMAS, createCustomerImportConsumer } from "./customer-import.consumer.ts";
 import { CUSTOMER_EVENT_SCHEMAS } from "./customer.events.ts";
 import { registerCustomerRoutes } from "./customer.routes.ts";
 import { createCustomerService } from "./customer.service.ts";
@@ -16,7 +18,7 @@ export function createCustomersModule(options: CustomersModuleOptions): ModuleDe
   return {
     name: "customers",
     migrationsDirectory: fileURLToPath(new URL("./migrations/", import.meta.url)),
-    events: { ...CUSTOMER_EVENT_SCHEMAS },
+    events: { ...CUSTOMER_EVENT_SCHEMAS, ...CUSTOMER_IMPORT_EVENT_SCHEMAS },
     actions: (context) =>
       customersActions(
         context,
@@ -39,4 +41,26 @@ export function createCustomersModule(options: CustomersModuleOptions): ModuleDe
         }),
       ),
   };
+}
+
+/**
+ * The bus consumers of the customers module: `customers-imports` turns imported customer records into customers
+ * and announces each link as `customer.import-linked`.
+ */
+export function createCustomersConsumers(
+  context: ModuleContext,
+  options: CustomersModuleOptions,
+): EventConsumer[] {
+  const deps = {
+    db: context.database.app,
+    events: context.events,
+    now: () => context.now(),
+  };
+  return [
+    createCustomerImportConsumer({
+      ...deps,
+      customers: createCustomerService({ ...deps, protection: options.protection }),
+      logger: context.logger,
+    }),
+  ];
 }

@@ -90,7 +90,17 @@ export type {
   CustomerUpdatedPayload,
 } from "./customer.events.ts";
 
-export { createCustomersModule } from "./customers.module.ts";
+export { createCustomersConsumers, createCustomersModule } from "./customers.module.ts";
+export {
+  CUSTOMER_IMPORT_EVENT_SCHEMAS,
+  CUSTOMER_IMPORT_LINKED,
+  CUSTOMER_IMPORTS_ACTOR,
+  ZCustomerImportLinkedPayload,
+  createCustomerImportConsumer,
+  createCustomerImportHandler,
+  profileOfImportedCustomer,
+} from "./customer-import.consumer.ts";
+export type { CustomerImportLinkedPayload, CustomerImportOutcome } from "./customer-import.consumer.ts";
 export type { CustomersModuleOptions } from "./customers.module.ts";
 export { reencryptCustomerContacts } from "./contact-reencryption.ts";
 export type { ContactProtection } from "./contact-protection.ts";

@@ -195,6 +195,16 @@ export {
   createPaymentSettlementHandler,
 } from "./payment-settlement.consumer.ts";
 export type { SettlementOutcome } from "./payment-settlement.consumer.ts";
+export {
+  IMPORTED_SETTLEMENT_PREFIX,
+  IMPORT_EVENT_TYPES_FOR_INVOICING,
+  IMPORT_REFERENCE_SOURCE,
+  IMPORTS_ACTOR,
+  createInvoiceImportConsumer,
+  createInvoiceImportHandler,
+  deriveSummaryRate,
+} from "./invoice-import.consumer.ts";
+export type { ImportOutcome } from "./invoice-import.consumer.ts";
 export { INVOICING_ACTION_POLICY, INVOICING_PERMISSIONS, invoicingActions } from "./invoicing.actions.ts";
 export { registerInvoiceRoutes } from "./invoice.routes.ts";
 export { createInvoicingServices } from "./invoicing.services.ts";

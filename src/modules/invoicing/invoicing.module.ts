@@ -5,6 +5,7 @@ import { INVOICING_EVENT_SCHEMAS } from "./invoice.events.ts";
 import { INVOICE_LIST_CACHE_TAG, registerInvoiceRoutes } from "./invoice.routes.ts";
 import { invoicingActions } from "./invoicing.actions.ts";
 import { createInvoicingServices } from "./invoicing.services.ts";
+import { createInvoiceImportConsumer } from "./invoice-import.consumer.ts";
 import { createPaymentSettlementConsumer } from "./payment-settlement.consumer.ts";
 
 /** The invoicing module (module 1) as the composition root wires it. */
@@ -23,7 +24,7 @@ export const invoicingModule: ModuleDefinition = {
 
 /**
  * The bus consumers of the invoicing module: `invoicing-settlements` applies payments' allocations, reversals and
- * undone allocations to invoices.
+ * undone allocations to invoices; `invoicing-imports` records imported invoices and credit notes as issued.
  */
 export function createInvoicingConsumers(context: ModuleContext): EventConsumer[] {
   const services = createInvoicingServices({
@@ -31,5 +32,12 @@ export function createInvoicingConsumers(context: ModuleContext): EventConsumer[
     events: context.events,
     now: () => context.now(),
   });
-  return [createPaymentSettlementConsumer({ settlements: services.settlements, logger: context.logger })];
+  return [
+    createPaymentSettlementConsumer({ settlements: services.settlements, logger: context.logger }),
+    createInvoiceImportConsumer({
+      deps: { db: context.database.app, events: context.events, now: () => context.now() },
+      services,
+      logger: context.logger,
+    }),
+  ];
 }

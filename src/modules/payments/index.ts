@@ -265,6 +265,13 @@ export type {
   InvoiceEventType,
 } from "./invoice-events.consumer.ts";
 export type { PaymentsModuleOptions } from "./payments.module.ts";
+export {
+  IMPORT_EVENT_TYPES_FOR_PAYMENTS,
+  PAYMENT_IMPORTS_ACTOR,
+  createPaymentImportConsumer,
+  createPaymentImportService,
+} from "./import-events.consumer.ts";
+export type { PaymentImportOutcome, PaymentImportService } from "./import-events.consumer.ts";
 // Account numbers at rest: encrypted with the field cipher, found by blind index; re-encryption after a rotation.
 export { normaliseAccountNumber } from "./account-protection.ts";
 export type { AccountProtection } from "./account-protection.ts";

@@ -3,6 +3,7 @@ import type { BlindIndex } from "../../platform/crypto/blind.index.ts";
 import type { FieldCipher } from "../../platform/crypto/field.cipher.ts";
 import type { EventConsumer } from "../../platform/events/event-bus.port.ts";
 import { createReceivablesConsumer } from "./invoice-events.consumer.ts";
+import { createPaymentImportConsumer, createPaymentImportService } from "./import-events.consumer.ts";
 import type { ModuleContext, ModuleDefinition } from "../../platform/modules/module.contract.ts";
 import { registerPaymentLinkRoutes } from "./payment-link.routes.ts";
 import { PAYMENT_EVENT_SCHEMAS } from "./payment.events.ts";
@@ -57,14 +58,20 @@ export function createPaymentsModule(options: PaymentsModuleOptions = {}): Modul
 
 /**
  * The bus consumers of the payments module: `payments-receivables` keeps receivables in step with invoicing's
- * events (issued invoices, credit and debit notes, cancellations).
+ * events (issued invoices, credit and debit notes, cancellations); `payments-imports` records imported receipts.
  */
 export function createPaymentsConsumers(
   context: ModuleContext,
   options: PaymentsModuleOptions = {},
 ): EventConsumer[] {
   const services = createPaymentsServices(depsOf(context, options));
-  return [createReceivablesConsumer({ service: services.invoiceEvents, logger: context.logger })];
+  const deps = depsOf(context, options);
+  return [
+    createReceivablesConsumer({ service: services.invoiceEvents, logger: context.logger }),
+    createPaymentImportConsumer({
+      service: createPaymentImportService(deps, services.payments, undefined, context.logger),
+    }),
+  ];
 }
 
 /** The payments module as the composition root wires it by default. */

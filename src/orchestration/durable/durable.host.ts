@@ -18,6 +18,11 @@ import type { CorrelationStore } from "./correlation.store.ts";
 export interface ParkDecision {
   wakeAt: Date | null;
   reason: "timer" | "event" | "suspended";
+  /**
+   * What the instance waited for arrived while it was parking (an event delivered, a sub-workflow ended, after
+   * the last poll but before the parked row was visible to whoever would have woken it): the caller wakes it.
+   */
+  wakeNow?: boolean;
 }
 
 export interface DurableHostOptions {
@@ -141,6 +146,16 @@ export function createDurableHost(options: DurableHostOptions) {
       reason: decision.reason,
       history: takeHistory(),
     });
+    // Whoever delivers an event or ends a sub-workflow wakes the instance only if it finds the parked row. One
+    // that committed before the row was written found none; its result is visible now, so look once more.
+    if (decision.reason === "event") {
+      for (const wait of waits) {
+        if ((wait.kind === "receive" || wait.kind === "subflow") && (await wait.check().catch(() => false))) {
+          decision.wakeNow = true;
+          break;
+        }
+      }
+    }
     resolvePark(decision);
   }
 

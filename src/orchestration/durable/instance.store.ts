@@ -345,6 +345,26 @@ export function createInstanceStore(deps: { db: Kysely<DB>; owner: Kysely<DB> })
       }));
     },
 
+    /**
+     * Instances meant to be running (pending or running) that have not changed for `quietFor`: across tenants,
+     * for the sweeper, which checks each has an engine workflow for its current execution. A process that dies
+     * between moving an instance to its next execution and handing that execution to the engine leaves one.
+     */
+    async quietRunning(input: {
+      olderThan: Date;
+      limit: number;
+    }): Promise<{ instanceId: string; tenantId: string; execution: number }[]> {
+      const rows = await owner
+        .selectFrom("workflow_instances")
+        .select(["id", "tenant_id", "execution"])
+        .where("status", "in", ["pending", "running"])
+        .where("updated_at", "<", input.olderThan)
+        .orderBy("updated_at")
+        .limit(input.limit)
+        .execute();
+      return rows.map((row) => ({ instanceId: row.id, tenantId: row.tenant_id, execution: row.execution }));
+    },
+
     /** Wakes one parked instance now (an event arrived, or it was resumed); undefined if it was not parked. */
     async unpark(input: {
       tenantId: string;

@@ -230,7 +230,17 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         }),
         durable.parked.then((decision) => ({ parked: decision })),
       ]);
-      if ("parked" in result) return { outcome: `parked:${result.parked.reason}` };
+      if ("parked" in result) {
+        if (result.parked.wakeNow) {
+          const woken = await store.unpark({
+            tenantId: input.tenantId,
+            instanceId: input.instanceId,
+            reasons: ["event", "timer"],
+          });
+          if (woken) await enqueue(input.tenantId, input.instanceId, woken.execution);
+        }
+        return { outcome: `parked:${result.parked.reason}` };
+      }
       await store.setStatus({
         tenantId: input.tenantId,
         instanceId: input.instanceId,
@@ -294,6 +304,38 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       await enqueue(input.tenantId, instance.id, instance.execution, true, instance);
     }
     return result;
+  }
+
+  /**
+   * Claiming a due instance (or waking one for an event) and handing its next execution to the engine are two
+   * steps; a process killed between them leaves an instance running with no engine workflow. The sweep finds
+   * instances quiet for a while whose current execution the engine does not know, and hands it over again
+   * (starting an execution is idempotent by its id, so a race with a late first hand-over runs it once).
+   */
+  const STALLED_AFTER_MS = 15_000;
+  let nextStallCheck = 0;
+  async function restartStalledExecutions(limit: number): Promise<number> {
+    if (now() < nextStallCheck) return 0;
+    nextStallCheck = now() + STALLED_AFTER_MS / 3;
+    const quiet = await store.quietRunning({ olderThan: new Date(now() - STALLED_AFTER_MS), limit });
+    if (quiet.length === 0) return 0;
+    const known = new Set(
+      (
+        await deps.engine().list({
+          workflowIds: quiet.map((entry) => executionId(entry.instanceId, entry.execution)),
+          limit: quiet.length,
+        })
+      ).map((workflow) => workflow.workflowId),
+    );
+    const stalled = quiet.filter((entry) => !known.has(executionId(entry.instanceId, entry.execution)));
+    for (const entry of stalled) {
+      deps.logger.warn(
+        { instanceId: entry.instanceId, execution: entry.execution },
+        "workflow execution was never handed to the engine; handing it over now",
+      );
+      await enqueue(entry.tenantId, entry.instanceId, entry.execution);
+    }
+    return stalled.length;
   }
 
   // Definitions with a `schedule` (current versions only) start their own instances from the sweep.
@@ -421,6 +463,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         if (woken) await enqueue(target.tenantId, target.instanceId, woken.execution);
       }
       const { scheduled } = await scheduler.run(limit);
+      await restartStalledExecutions(limit);
       return { woken: due.length, dispatched: dispatch.dispatched, scheduled };
     },
 

@@ -92,6 +92,7 @@ async function waitForEndOf(
 
 function listInput(filter: ListFilter) {
   return {
+    ...(filter.workflowIds ? { workflowIDs: filter.workflowIds } : {}),
     ...(filter.name ? { workflowName: filter.name } : {}),
     ...(filter.status ? { status: filter.status.map((status) => status.toUpperCase()) as never } : {}),
     ...(filter.executorId ? { executorId: filter.executorId } : {}),

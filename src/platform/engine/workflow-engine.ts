@@ -44,6 +44,8 @@ export interface StartOptions {
 }
 
 export interface ListFilter {
+  /** Only these workflows (those of them that exist). */
+  workflowIds?: string[];
   name?: string;
   status?: EngineWorkflowStatus[];
   executorId?: string;
