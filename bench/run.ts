@@ -2,12 +2,16 @@ import { runImportPlanningBenchmark } from "../src/modules/integrations/index.ts
 import { runReconciliationBenchmark } from "../src/modules/payments/index.ts";
 import { runApiBenchmark } from "./api.bench.ts";
 import { runEngineBenchmark } from "./engine.bench.ts";
+import { runImportBenchmark } from "./import.bench.ts";
 
 /** `npm run bench [engine|api|reconciliation]`: each part prints its figures and their ratios to a baseline measured in the same run. */
 const suites: Record<string, () => Promise<string[]>> = {
   engine: runEngineBenchmark,
   api: runApiBenchmark,
-  reconciliation: () => runReconciliationBenchmark({ importPlanning: () => runImportPlanningBenchmark() }),
+  reconciliation: async () => [
+    ...(await runReconciliationBenchmark({ importPlanning: () => runImportPlanningBenchmark() })),
+    ...(await runImportBenchmark()),
+  ],
 };
 
 const wanted = process.argv.slice(2).filter((name) => !name.startsWith("-"));

@@ -16,6 +16,7 @@ import { parseCustomerProfile } from "./customer.commands.ts";
 import { CUSTOMER_EVENT_SOURCE, type CustomerService } from "./customer.service.ts";
 import type { CustomerView } from "./customer.views.ts";
 import { platformDb, type CustomersDb, type CustomersTables } from "./customers.tables.ts";
+import { readEventData } from "../../platform/events/event-data.ts";
 
 /** The event the customers module publishes when an imported record is linked to (or changes) a customer. */
 export const CUSTOMER_IMPORT_LINKED = "customer.import-linked";
@@ -345,17 +346,7 @@ export function createCustomerImportHandler(options: {
 
   return {
     async handle(event: CloudEvent): Promise<CustomerImportOutcome> {
-      const parsed = ZImportedCustomerWire.safeParse(event.data);
-      if (!parsed.success) {
-        throw AppError.invalidInput(
-          parsed.error.issues.map((issue) => ({
-            field: ["data", ...issue.path.map(String)].join("."),
-            reason: issue.message,
-          })),
-          `${event.type} ${event.id} cannot be read`,
-        );
-      }
-      const data = parsed.data;
+      const data = readEventData(ZImportedCustomerWire, event);
       const meta: CommandMeta = { tenantId: event.tenantid, actor: CUSTOMER_IMPORTS_ACTOR };
       const profile = profileOfImportedCustomer(data.record);
       try {

@@ -43,4 +43,4 @@ export type { ImportFileRequest, ImportEntry, ReadImportFile } from "./import-fi
 export { IMPORTS_PERMISSION, createImportService } from "./import.service.ts";
 export type { ImportService, ImportDeps } from "./import.service.ts";
 export { INTEGRATIONS_ACTION_POLICY, integrationsActions } from "./integrations.actions.ts";
-export { runImportPlanningBenchmark } from "./import.bench-support.ts";
+export { generateInvoiceCsv, runImportPlanningBenchmark } from "./import.bench-support.ts";

@@ -11,6 +11,7 @@ import { findInvoiceByExternal, toInvoiceView } from "./invoice.repository.ts";
 import type { AmountsView, InvoiceDraftInput, InvoiceLineWireInput, InvoiceView } from "./invoice.views.ts";
 import type { InvoicingServices } from "./invoicing.services.ts";
 import { createUnitOfWork, type InvoicingDeps } from "./invoicing.unit-of-work.ts";
+import { readEventData } from "../../platform/events/event-data.ts";
 
 /**
  * The events invoicing takes from imports: the customers module's links of imported customers (for the buyer of
@@ -123,20 +124,6 @@ interface BuyerRow {
   gstin: string | null;
   state_code: string;
   address: unknown;
-}
-
-function read<T extends z.ZodType>(schema: T, event: CloudEvent): z.output<T> {
-  const parsed = schema.safeParse(event.data);
-  if (!parsed.success) {
-    throw AppError.invalidInput(
-      parsed.error.issues.map((issue) => ({
-        field: ["data", ...issue.path.map(String)].join("."),
-        reason: issue.message,
-      })),
-      `${event.type} ${event.id} cannot be read`,
-    );
-  }
-  return parsed.data;
 }
 
 /** Retried by the bus (and a dead letter after its attempts): something this record needs is not there yet. */
@@ -290,7 +277,7 @@ export function createInvoiceImportHandler(options: {
   const { inTenant, audit, command } = unitOfWork;
 
   async function recordBuyer(event: CloudEvent): Promise<ImportOutcome> {
-    const data = read(ZCustomerLinkedWire, event);
+    const data = readEventData(ZCustomerLinkedWire, event);
     await inTenant(event.tenantid, async (trx) => {
       const address = data.billingAddress === null ? null : JSON.stringify(data.billingAddress);
       await sql`
@@ -396,7 +383,7 @@ export function createInvoiceImportHandler(options: {
   }
 
   async function recordInvoice(event: CloudEvent): Promise<ImportOutcome> {
-    const data = read(ZInvoiceAcceptedWire, event);
+    const data = readEventData(ZInvoiceAcceptedWire, event);
     const { record } = data;
     const meta: CommandMeta = { tenantId: event.tenantid, actor: IMPORTS_ACTOR };
     const base = { eventId: event.id, type: event.type };
@@ -534,7 +521,7 @@ export function createInvoiceImportHandler(options: {
   }
 
   async function recordCreditNote(event: CloudEvent): Promise<ImportOutcome> {
-    const data = read(ZCreditNoteAcceptedWire, event);
+    const data = readEventData(ZCreditNoteAcceptedWire, event);
     const { record } = data;
     const base = { eventId: event.id, type: event.type };
     try {

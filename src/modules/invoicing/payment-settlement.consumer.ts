@@ -6,6 +6,7 @@ import type { EventConsumer } from "../../platform/events/event-bus.port.ts";
 import type { CloudEvent } from "../../platform/events/event-outbox.ts";
 import type { SettlementService } from "./invoice-settlement.service.ts";
 import type { ApplySettlementResult } from "./invoice.views.ts";
+import { readEventData } from "../../platform/events/event-data.ts";
 
 /**
  * The payments events invoicing applies, read from their wire form (invoicing's own copy of the contract; it
@@ -53,20 +54,6 @@ export interface SettlementOutcome {
   reference: string;
   outcome: "applied" | "already-applied" | "skipped";
   reason?: string;
-}
-
-function parseData<T extends z.ZodType>(schema: T, event: CloudEvent): z.output<T> {
-  const parsed = schema.safeParse(event.data);
-  if (!parsed.success) {
-    throw AppError.invalidInput(
-      parsed.error.issues.map((issue) => ({
-        field: ["data", ...issue.path.map(String)].join("."),
-        reason: issue.message,
-      })),
-      `${event.type} ${event.id} cannot be read`,
-    );
-  }
-  return parsed.data;
 }
 
 /**
@@ -118,7 +105,7 @@ export function createPaymentSettlementHandler(options: { settlements: Settlemen
       const outcomes: SettlementOutcome[] = [];
       switch (event.type) {
         case "payment.allocated": {
-          const data = parseData(ZAllocatedWire, event);
+          const data = readEventData(ZAllocatedWire, event);
           for (const part of data.allocations) {
             outcomes.push(
               await guarded(part.invoiceId, part.allocationId, () =>
@@ -139,7 +126,7 @@ export function createPaymentSettlementHandler(options: { settlements: Settlemen
           break;
         }
         case "payment.reversed": {
-          const data = parseData(ZReversedWire, event);
+          const data = readEventData(ZReversedWire, event);
           for (const part of data.reversedAllocations) {
             outcomes.push(
               await guarded(part.invoiceId, part.allocationId, () =>
@@ -153,7 +140,7 @@ export function createPaymentSettlementHandler(options: { settlements: Settlemen
           break;
         }
         case "payment.allocation-undone": {
-          const data = parseData(ZAllocationUndoneWire, event);
+          const data = readEventData(ZAllocationUndoneWire, event);
           outcomes.push(
             await guarded(data.invoiceId, data.allocationId, () =>
               settlements.reverseSettlement(

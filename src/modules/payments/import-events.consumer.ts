@@ -10,6 +10,7 @@ import type { PaymentService } from "./payment.service.ts";
 import { ZRecordPaymentInput } from "./payments.schemas.ts";
 import { createUnitOfWork, type PaymentsDeps, type UnitOfWork } from "./payments.unit-of-work.ts";
 import { money } from "./payments.views.ts";
+import { readEventData } from "../../platform/events/event-data.ts";
 
 /**
  * What payments takes from imports: accepted receipts (`import.payment-accepted`, the integrations module's wire
@@ -74,20 +75,6 @@ interface ReceivableMatch {
   invoice_number: string;
   customer_id: string;
   open_paise: bigint;
-}
-
-function read<T extends z.ZodType>(schema: T, event: CloudEvent): z.output<T> {
-  const parsed = schema.safeParse(event.data);
-  if (!parsed.success) {
-    throw AppError.invalidInput(
-      parsed.error.issues.map((issue) => ({
-        field: ["data", ...issue.path.map(String)].join("."),
-        reason: issue.message,
-      })),
-      `${event.type} ${event.id} cannot be read`,
-    );
-  }
-  return parsed.data;
 }
 
 function methodOf(text: string | undefined): PaymentMethod | undefined {
@@ -191,7 +178,7 @@ export function createPaymentImportService(
     event: CloudEvent,
     context: EventHandlerContext,
   ): Promise<PaymentImportOutcome> {
-    const data = read(ZPaymentAcceptedWire, event);
+    const data = readEventData(ZPaymentAcceptedWire, event);
     const { record } = data;
     const base = { eventId: event.id, type: event.type };
     const method = methodOf(record.method);
@@ -322,7 +309,7 @@ export function createPaymentImportService(
   }
 
   async function applySettledBeforeImport(event: CloudEvent): Promise<PaymentImportOutcome> {
-    const data = read(ZImportedSettlementWire, event);
+    const data = readEventData(ZImportedSettlementWire, event);
     const base = { eventId: event.id, type: event.type };
     if (data.settlementReference?.startsWith(IMPORTED_SETTLEMENT_PREFIX) !== true) {
       return { ...base, outcome: "ignored" };

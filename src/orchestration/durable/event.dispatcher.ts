@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.ts";
 import { rowToCloudEvent, type CloudEvent } from "../../platform/events/event-outbox.ts";
 import { evaluateCondition, isRuntimeExpression } from "../dsl/runtime-expression.ts";
@@ -43,10 +43,11 @@ export function filterEventType(filter: EventFilter): string {
  * Returns the instances that received something, so they can be woken. Events matching an `on` schedule are
  * recorded for it in the same pass (the schedule sweep starts the instances).
  */
-export async function dispatchPendingEvents(deps: {
-  owner: Kysely<DB>;
-  limit?: number;
-}): Promise<{ dispatched: number; woken: { tenantId: string; instanceId: string }[] }> {
+export async function dispatchPendingEvents(deps: { owner: Kysely<DB>; limit?: number }): Promise<{
+  dispatched: number;
+  /** Parked instances the events woke, each moved to the execution to hand to the engine. */
+  woken: { tenantId: string; instanceId: string; execution: number }[];
+}> {
   const db = deps.owner.withTables<OrchestrationTables>();
   return db.transaction().execute(async (trx) => {
     const events = await trx
@@ -113,7 +114,34 @@ export async function dispatchPendingEvents(deps: {
         events.map((event) => event.sequence),
       )
       .execute();
-    return { dispatched: events.length, woken: [...woken.values()] };
+    // Parked instances that received something move to their next execution in this same transaction, so a
+    // process that dies after the commit cannot leave a delivered event with nobody to wake its instance (an
+    // execution not yet handed to the engine is picked up by the sweep's stalled-execution check).
+    const instanceIds = [...woken.keys()];
+    const claimed =
+      instanceIds.length === 0
+        ? []
+        : (
+            await sql<{ instance_id: string; tenant_id: string; execution: number }>`
+              with removed as (
+                delete from workflow_parked
+                where instance_id = any(${instanceIds}::uuid[]) and reason in ('event', 'timer')
+                returning instance_id
+              )
+              update workflow_instances i
+              set execution = i.execution + 1, status = 'running', updated_at = now(), suspend_requested = false
+              from removed
+              where i.id = removed.instance_id
+              returning i.id as instance_id, i.tenant_id, i.execution`.execute(trx)
+          ).rows;
+    return {
+      dispatched: events.length,
+      woken: claimed.map((row) => ({
+        tenantId: row.tenant_id,
+        instanceId: row.instance_id,
+        execution: row.execution,
+      })),
+    };
   });
 }
 

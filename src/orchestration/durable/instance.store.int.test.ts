@@ -149,6 +149,14 @@ describe("event dispatch to waiting instances", () => {
   it("matches filters on type and data, delivering each event once per correlation and never across tenants", async () => {
     const { instance } = await start(tenantA);
     const { instance: otherTenantInstance } = await start(tenantB);
+    await store.park({
+      tenantId: tenantA,
+      instanceId: instance.id,
+      execution: instance.execution,
+      wakeAt: null,
+      reason: "event",
+      history: [],
+    });
     const owner = database.owner.withTables<import("../store/orchestration.tables.ts").OrchestrationTables>();
     await owner
       .insertInto("workflow_correlations")
@@ -186,7 +194,15 @@ describe("event dispatch to waiting instances", () => {
       });
     });
     const result = await dispatchPendingEvents({ owner: database.owner });
-    expect(result.woken).toEqual([{ tenantId: tenantA, instanceId: instance.id }]);
+    // The parked instance moves to its next execution in the dispatch itself, ready to hand to the engine.
+    expect(result.woken).toEqual([
+      { tenantId: tenantA, instanceId: instance.id, execution: instance.execution + 1 },
+    ]);
+    const woken = await store.get(tenantA, instance.id);
+    expect(woken).toMatchObject({ status: "running", execution: instance.execution + 1 });
+    expect(
+      await owner.selectFrom("workflow_parked").selectAll().where("instance_id", "=", instance.id).execute(),
+    ).toEqual([]);
     const again = await dispatchPendingEvents({ owner: database.owner });
     expect(again).toEqual({ dispatched: 0, woken: [] });
     const deliveries = await owner.selectFrom("workflow_deliveries").selectAll().execute();

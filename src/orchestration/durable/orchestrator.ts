@@ -454,14 +454,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       const due = await store.claimDue({ now: new Date(now()), limit });
       for (const claim of due) await enqueue(claim.tenantId, claim.instanceId, claim.execution);
       const dispatch = await dispatchPendingEvents({ owner: deps.owner, limit });
-      for (const target of dispatch.woken) {
-        const woken = await store.unpark({
-          tenantId: target.tenantId,
-          instanceId: target.instanceId,
-          reasons: ["event", "timer"],
-        });
-        if (woken) await enqueue(target.tenantId, target.instanceId, woken.execution);
-      }
+      for (const target of dispatch.woken)
+        await enqueue(target.tenantId, target.instanceId, target.execution);
       const { scheduled } = await scheduler.run(limit);
       await restartStalledExecutions(limit);
       return { woken: due.length, dispatched: dispatch.dispatched, scheduled };

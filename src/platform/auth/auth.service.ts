@@ -564,18 +564,16 @@ export function createAuthService(deps: {
       if (![claims.tenantId, claims.sessionId, claims.userId].every((id) => UUID.test(id))) {
         throw unauthenticated("invalid", "access token is invalid");
       }
-      const live = await inTenant(claims.tenantId, (trx) =>
-        trx
-          .selectFrom("auth_sessions as s")
-          .innerJoin("memberships as m", (join) =>
-            join.onRef("m.tenant_id", "=", "s.tenant_id").onRef("m.user_id", "=", "s.user_id"),
-          )
-          .innerJoin("users as u", "u.id", "s.user_id")
-          .select(["s.revoked_at", "s.expires_at", "m.role", "u.is_platform_admin"])
-          .where("s.id", "=", claims.sessionId)
-          .where("s.user_id", "=", claims.userId)
-          .executeTakeFirst(),
-      );
+      const live = (
+        await sql<{
+          revoked_at: Date | null;
+          expires_at: Date;
+          role: TenantRole;
+          is_platform_admin: boolean;
+        }>`select * from auth_live_session(${claims.tenantId}::uuid, ${claims.sessionId}::uuid, ${claims.userId}::uuid)`.execute(
+          deps.db,
+        )
+      ).rows[0];
       if (!live || live.revoked_at !== null || live.expires_at <= clock()) {
         throw unauthenticated("session-ended", "the session has ended; sign in again");
       }
