@@ -33,6 +33,7 @@ export async function reencryptStoredData<Schema>(options: {
     { what: "payer account numbers", count: payments.payerProfiles },
     { what: "receipt payer accounts", count: payments.payments },
     { what: "bank accounts", count: payments.bankAccounts },
+    { what: "statement line payer accounts", count: payments.statementLines },
     { what: "payment gateway secrets", count: payments.gatewayCredentials },
     { what: "payment command answers", count: payments.commandAnswers },
     { what: "idempotent responses", count: idempotency },

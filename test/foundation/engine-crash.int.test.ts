@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngineClient } from "../../src/platform/engine/dbos-engine.ts";
 import { DEMO_WORKFLOW } from "../../src/platform/engine/demo.workflow.ts";
@@ -52,6 +53,18 @@ describe("durable engine across a crash", () => {
         process: first,
         what: "the first step",
       });
+      // Kill during the sleep, once the engine has checkpointed the first step: a kill between a step's effect
+      // and its checkpoint runs the step again by design (steps are at least once; the hub's journal and
+      // idempotency keys are what make workflow effects happen once).
+      await eventually(
+        async () => {
+          const checkpointed = await sql<{ n: number }>`
+            select count(*)::int as n from dbos.operation_outputs
+            where workflow_uuid = ${workflowId} and function_name = 'first'`.execute(database.owner);
+          return (checkpointed.rows[0]?.n ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 30_000, process: first, what: "the first step's checkpoint" },
+      );
       first.child.kill("SIGKILL");
       await first.exited;
       expect((await client.getStatus(workflowId))?.status).toBe("pending");

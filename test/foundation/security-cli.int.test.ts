@@ -116,6 +116,7 @@ describe("prapti security reencrypt", () => {
       "payer account numbers": 1,
       "receipt payer accounts": 1,
       "bank accounts": 1,
+      "statement line payer accounts": 0,
       "payment gateway secrets": 0,
       "payment command answers": 0,
       "idempotent responses": 1,

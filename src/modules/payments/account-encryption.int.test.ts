@@ -56,6 +56,7 @@ async function rawText(): Promise<string> {
     "payer_profiles",
     "payments",
     "bank_accounts",
+    "bank_statement_lines",
     "payment_command_keys",
     "event_outbox",
     "audit_log",
@@ -304,6 +305,7 @@ describe("rows written before encryption, and key rotation", () => {
       payerProfiles: 1,
       payments: 1,
       bankAccounts: 1,
+      statementLines: 0,
       gatewayCredentials: 1,
       commandAnswers: 1,
     });
@@ -312,6 +314,7 @@ describe("rows written before encryption, and key rotation", () => {
         payerProfiles: 0,
         payments: 0,
         bankAccounts: 0,
+        statementLines: 0,
         gatewayCredentials: 0,
         commandAnswers: 0,
       },

@@ -22,6 +22,7 @@ export const ACCOUNT_CONTEXTS = {
   payment: (paymentId: string): string => `payments.payments.payer.accountNumber:${paymentId}`,
   bankAccount: (bankAccountId: string): string =>
     `payments.bank_accounts.account_identifier:${bankAccountId}`,
+  statementLine: (lineId: string): string => `payments.bank_statement_lines.counterparty.account:${lineId}`,
   commandAnswer: (tenantId: string, key: string): string =>
     `payments.payment_command_keys:${tenantId}:${key}`,
 } as const;
@@ -80,6 +81,28 @@ export function createAccountSealer(protection: AccountProtection | undefined) {
     sealPayer(paymentId: string, payer: Record<string, unknown>): Record<string, unknown> {
       if (typeof payer.accountNumber !== "string") return payer;
       return { ...payer, accountNumber: seal(payer.accountNumber, ACCOUNT_CONTEXTS.payment(paymentId)) };
+    },
+    /**
+     * A statement line's counterparty as stored: the payer's account number encrypted, with its blind index
+     * beside it (`accountIndex`) so matching never needs the plaintext to compare.
+     */
+    sealCounterparty(
+      tenantId: string,
+      lineId: string,
+      counterparty: Record<string, unknown>,
+    ): Record<string, unknown> {
+      if (typeof counterparty.account !== "string") return counterparty;
+      return {
+        ...counterparty,
+        account: seal(counterparty.account, ACCOUNT_CONTEXTS.statementLine(lineId)),
+        accountIndex: index(tenantId, counterparty.account),
+      };
+    },
+    /** A statement line's counterparty as read: the account number in plaintext, without the index. */
+    openCounterparty(lineId: string, counterparty: Record<string, unknown>): Record<string, unknown> {
+      const { accountIndex: _index, ...rest } = counterparty;
+      if (typeof rest.account !== "string") return rest;
+      return { ...rest, account: open(rest.account, ACCOUNT_CONTEXTS.statementLine(lineId)) };
     },
     /** A receipt's payer as read: the account number in plaintext. */
     openPayer(paymentId: string, payer: Record<string, unknown>): Record<string, unknown> {

@@ -13,6 +13,7 @@ export interface PaymentsReencryption {
   payerProfiles: number;
   payments: number;
   bankAccounts: number;
+  statementLines: number;
   gatewayCredentials: number;
   commandAnswers: number;
 }
@@ -104,6 +105,27 @@ export async function reencryptPaymentAccounts<Schema>(
     },
   );
 
+  const lineKey = sql<string>`id::text`;
+  const statementLines = await walk(
+    options,
+    (after, limit) => sql<{ walk_key: string; id: string; tenant_id: string; account: string }>`
+      select ${lineKey} as walk_key, id, tenant_id, counterparty->>'account' as account
+      from bank_statement_lines
+      where jsonb_typeof(counterparty->'account') = 'string' and ${since(lineKey, after)}
+      order by walk_key limit ${limit} for update`,
+    async (trx, row) => {
+      if (!stale(row.account)) return false;
+      const context = ACCOUNT_CONTEXTS.statementLine(row.id);
+      const plain = accounts.open(row.account, context);
+      await sql`update bank_statement_lines
+        set counterparty = counterparty
+          || jsonb_build_object('account', ${cipher.encrypt(plain, context)}::text,
+               'accountIndex', ${accounts.index(row.tenant_id, plain)}::text)
+        where id = ${row.id}`.execute(trx);
+      return true;
+    },
+  );
+
   const bankKey = sql<string>`id::text`;
   const bankAccounts = await walk(
     options,
@@ -182,5 +204,5 @@ export async function reencryptPaymentAccounts<Schema>(
     },
   );
 
-  return { payerProfiles, payments, bankAccounts, gatewayCredentials, commandAnswers };
+  return { payerProfiles, payments, bankAccounts, statementLines, gatewayCredentials, commandAnswers };
 }

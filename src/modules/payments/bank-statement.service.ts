@@ -7,7 +7,7 @@ import { toPage, type Page } from "../../platform/http/pagination.ts";
 import { readCursor } from "./paging.ts";
 import type { CommandMeta } from "../../platform/audit/command-actor.ts";
 import { maskAccountNumber } from "../../platform/crypto/masking.ts";
-import { ACCOUNT_CONTEXTS, normaliseAccountNumber } from "./account-protection.ts";
+import { ACCOUNT_CONTEXTS, normaliseAccountNumber, type AccountSealer } from "./account-protection.ts";
 import { parseBankCsv, ZBankCsvMapping, type BankCsvMapping } from "./bank-csv.parser.ts";
 import { parseCamt } from "./camt.parser.ts";
 import { parseWith } from "./field-issues.ts";
@@ -114,7 +114,17 @@ function toStatementView(row: StatementRow): StatementView {
   };
 }
 
-export function toLineView(row: LineRow): StatementLineView {
+/**
+ * The narration as stored: the payer's account number, kept encrypted in the counterparty, is masked where the
+ * bank repeats it in the text (MT940 `?31`, CSV descriptions). The rest (UTR, invoice numbers, names) stays for
+ * matching and for people to read.
+ */
+function withoutAccountNumber(narration: string, account: string | undefined): string {
+  if (account === undefined || account.trim().length < 6) return narration;
+  return narration.split(account.trim()).join(maskAccountNumber(account.trim()));
+}
+
+export function toLineView(row: LineRow, accounts: AccountSealer): StatementLineView {
   return {
     id: row.id,
     statementId: row.statement_id,
@@ -130,7 +140,7 @@ export function toLineView(row: LineRow): StatementLineView {
     utr: row.utr,
     channel: row.channel,
     narration: row.narration,
-    counterparty: (row.counterparty ?? {}) as Record<string, unknown>,
+    counterparty: accounts.openCounterparty(row.id, (row.counterparty ?? {}) as Record<string, unknown>),
     status: row.status as StatementLineView["status"],
     paymentId: row.payment_id,
   };
@@ -361,28 +371,31 @@ export function createBankStatementService(
           const rows = await trx
             .insertInto("bank_statement_lines")
             .values(
-              batch.map((line) => ({
-                id: newId(),
-                tenant_id: meta.tenantId,
-                statement_id: statementId,
-                bank_account_id: account.id,
-                fingerprint: line.fingerprint,
-                booking_date: line.bookingDate,
-                value_date: line.valueDate ?? null,
-                direction: line.direction,
-                amount_paise: line.amountMinor,
-                currency: line.currency,
-                reversal: line.reversal,
-                bank_reference: line.bankReference ?? null,
-                customer_reference: line.customerReference ?? null,
-                utr: line.utr ?? null,
-                channel: line.channel ?? null,
-                narration: line.narration,
-                counterparty: toJsonb(line.counterparty),
-                balance_after_paise: line.balanceAfterMinor ?? null,
-                status: "unmatched",
-                payment_id: null,
-              })),
+              batch.map((line) => {
+                const id = newId();
+                return {
+                  id,
+                  tenant_id: meta.tenantId,
+                  statement_id: statementId,
+                  bank_account_id: account.id,
+                  fingerprint: line.fingerprint,
+                  booking_date: line.bookingDate,
+                  value_date: line.valueDate ?? null,
+                  direction: line.direction,
+                  amount_paise: line.amountMinor,
+                  currency: line.currency,
+                  reversal: line.reversal,
+                  bank_reference: line.bankReference ?? null,
+                  customer_reference: line.customerReference ?? null,
+                  utr: line.utr ?? null,
+                  channel: line.channel ?? null,
+                  narration: withoutAccountNumber(line.narration, line.counterparty.account),
+                  counterparty: toJsonb(accounts.sealCounterparty(meta.tenantId, id, line.counterparty)),
+                  balance_after_paise: line.balanceAfterMinor ?? null,
+                  status: "unmatched",
+                  payment_id: null,
+                };
+              }),
             )
             .onConflict((conflict) => conflict.columns(["tenant_id", "fingerprint"]).doNothing())
             .returning("id")
@@ -445,7 +458,7 @@ export function createBankStatementService(
           .limit(query.limit + 1)
           .execute();
         const page = toPage(rows, query.limit, (row) => ({ after: row.booking_date, id: row.id }));
-        return { items: page.items.map(toLineView), nextCursor: page.nextCursor };
+        return { items: page.items.map((row) => toLineView(row, accounts)), nextCursor: page.nextCursor };
       });
     },
   };

@@ -257,7 +257,14 @@ export function createReconciliationService(
         ...(allocation.tdsSection ? { tdsSection: allocation.tdsSection } : {}),
         ...(allocation.writeOffReason ? { writeOffReason: allocation.writeOffReason } : {}),
       }));
-    const counterparty = (line.counterparty ?? {}) as { name?: string; vpa?: string; account?: string };
+    const counterparty = accounts.openCounterparty(
+      line.id,
+      (line.counterparty ?? {}) as Record<string, unknown>,
+    ) as {
+      name?: string;
+      vpa?: string;
+      account?: string;
+    };
     const method = line.channel ? (CHANNEL_METHOD[line.channel as PaymentChannel] ?? "other") : "other";
     const reference = line.utr ? normaliseReference(line.utr) : line.bank_reference;
     const date = line.value_date ?? line.booking_date;
@@ -645,7 +652,12 @@ export function createReconciliationService(
         }
         const { invoices, customers, expectedReceipts } = await loadMatchingInput(trx);
         const allLines: ReconciliationLine[] = lineRows.map((row) => {
-          const counterparty = (row.counterparty ?? {}) as { name?: string; vpa?: string; account?: string };
+          const stored = (row.counterparty ?? {}) as { accountIndex?: string };
+          const counterparty = accounts.openCounterparty(row.id, stored) as {
+            name?: string;
+            vpa?: string;
+            account?: string;
+          };
           return {
             id: row.id,
             date: row.value_date ?? row.booking_date,
@@ -658,9 +670,11 @@ export function createReconciliationService(
             ...(counterparty.name ? { payerName: counterparty.name } : {}),
             ...(counterparty.vpa ? { payerVpa: counterparty.vpa } : {}),
             ...(counterparty.account ? { payerAccount: counterparty.account } : {}),
-            ...(counterparty.account && accounts.enabled
-              ? { payerAccountIndex: accounts.index(meta.tenantId, counterparty.account) }
-              : {}),
+            ...(stored.accountIndex
+              ? { payerAccountIndex: stored.accountIndex }
+              : counterparty.account && accounts.enabled
+                ? { payerAccountIndex: accounts.index(meta.tenantId, counterparty.account) }
+                : {}),
           };
         });
         // Money already recorded as a receipt is linked to it, never proposed as a receipt of its own.

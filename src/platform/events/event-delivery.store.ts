@@ -159,28 +159,46 @@ export async function recordDeadLetter(
 }
 
 /** Pending deliveries per consumer and the age of the oldest event among them. */
-export async function deliveryLag(owner: Kysely<DB>): Promise<ConsumerLag[]> {
-  const result = await sql<{ consumer: string; pending: string; oldest: number | null }>`
-    select c.name as consumer, count(d.event_sequence)::text as pending,
-      extract(epoch from now() - min(e.time))::float8 as oldest
-    from event_consumers c
-    left join event_deliveries d on d.consumer = c.name
-    left join event_outbox e on e.sequence = d.event_sequence
-    group by c.name
-    order by c.name`.execute(owner);
-  return result.rows.map((row) => ({
-    consumer: row.consumer,
-    pending: Number(row.pending),
-    oldestAgeSeconds: Math.max(0, row.oldest ?? 0),
-  }));
-}
-
-export async function outboxLag(
+/**
+ * The outbox not yet published and each consumer's pending deliveries, read in one statement (one snapshot): read
+ * apart, a relay committing between the two reads could make a busy bus look drained (its events already
+ * published, their deliveries not yet visible).
+ */
+export async function busLag(
   owner: Kysely<DB>,
-): Promise<{ outboxLagSeconds: number; unpublished: number }> {
-  const result = await sql<{ unpublished: string; oldest: number | null }>`
-    select count(*)::text as unpublished, extract(epoch from now() - min(time))::float8 as oldest
-    from event_outbox where published_at is null`.execute(owner);
-  const row = result.rows[0];
-  return { unpublished: Number(row?.unpublished ?? 0), outboxLagSeconds: Math.max(0, row?.oldest ?? 0) };
+): Promise<{ outboxLagSeconds: number; unpublished: number; consumers: ConsumerLag[] }> {
+  const result = await sql<{
+    consumer: string | null;
+    pending: string;
+    oldest: number | null;
+    unpublished: string;
+    outbox_oldest: number | null;
+  }>`
+    with outbox as (
+      select count(*) as unpublished, extract(epoch from now() - min(time))::float8 as outbox_oldest
+      from event_outbox where published_at is null
+    ), consumers as (
+      select c.name as consumer, count(d.event_sequence) as pending,
+        extract(epoch from now() - min(e.time))::float8 as oldest
+      from event_consumers c
+      left join event_deliveries d on d.consumer = c.name
+      left join event_outbox e on e.sequence = d.event_sequence
+      group by c.name
+    )
+    select consumers.consumer, coalesce(consumers.pending, 0)::text as pending, consumers.oldest,
+      outbox.unpublished::text as unpublished, outbox.outbox_oldest
+    from outbox left join consumers on true
+    order by consumers.consumer`.execute(owner);
+  const first = result.rows[0];
+  return {
+    unpublished: Number(first?.unpublished ?? 0),
+    outboxLagSeconds: Math.max(0, first?.outbox_oldest ?? 0),
+    consumers: result.rows
+      .filter((row): row is typeof row & { consumer: string } => row.consumer !== null)
+      .map((row) => ({
+        consumer: row.consumer,
+        pending: Number(row.pending),
+        oldestAgeSeconds: Math.max(0, row.oldest ?? 0),
+      })),
+  };
 }

@@ -29,13 +29,7 @@ import {
   type EventBus,
   type EventConsumer,
 } from "./event-bus.port.ts";
-import {
-  DELIVERIES_CHANNEL,
-  deliveryLag,
-  outboxLag,
-  recordDeadLetter,
-  registerConsumers,
-} from "./event-delivery.store.ts";
+import { DELIVERIES_CHANNEL, busLag, recordDeadLetter, registerConsumers } from "./event-delivery.store.ts";
 import type { CloudEvent } from "./event-outbox.ts";
 import { createOutboxRelay, type OutboxPublisher } from "./outbox.relay.ts";
 import { createNotificationListener, type NotificationListener } from "./pg-notification.listener.ts";
@@ -407,7 +401,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     },
     relayOnce: () => relay.runOnce(),
     async lag(): Promise<BusLag> {
-      const [outbox, replays] = await Promise.all([outboxLag(options.owner), deliveryLag(options.owner)]);
+      const { consumers: replays, ...outbox } = await busLag(options.owner);
       const lags: ConsumerLag[] = [];
       const handles = await connection?.catch(() => undefined);
       for (const consumer of consumers.values()) {

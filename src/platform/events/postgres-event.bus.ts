@@ -4,13 +4,7 @@ import type { DB } from "../db/schema.ts";
 import type { PraptiMetrics } from "../telemetry/metrics.ts";
 import { DeliveryWorker } from "./delivery.worker.ts";
 import { checkConsumer, type BusLag, type EventBus, type EventConsumer } from "./event-bus.port.ts";
-import {
-  DELIVERIES_CHANNEL,
-  deliveryLag,
-  fanOutDeliveries,
-  outboxLag,
-  registerConsumers,
-} from "./event-delivery.store.ts";
+import { DELIVERIES_CHANNEL, busLag, fanOutDeliveries, registerConsumers } from "./event-delivery.store.ts";
 import { createOutboxRelay, type OutboxPublisher } from "./outbox.relay.ts";
 import { createNotificationListener, type NotificationListener } from "./pg-notification.listener.ts";
 
@@ -111,8 +105,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): EventB
     },
     relayOnce: () => relay.runOnce(),
     async lag(): Promise<BusLag> {
-      const [outbox, consumerLag] = await Promise.all([outboxLag(options.owner), deliveryLag(options.owner)]);
-      return { ...outbox, consumers: consumerLag };
+      return busLag(options.owner);
     },
   };
 }
