@@ -194,6 +194,33 @@ export function createReconciliationService(
 ) {
   const { clock, newId, inTenant, command, audit, accounts } = unitOfWork;
 
+  /** Records a person's (or the auto-apply's) decision on a proposal, moving its version on. */
+  async function recordDecision(
+    trx: PaymentsDb,
+    proposal: { id: string; version: number },
+    meta: CommandMeta,
+    decision: {
+      status: "accepted" | "auto-applied" | "rejected" | "undone";
+      note?: string | undefined;
+      paymentId?: string;
+      batchId?: string;
+    },
+  ): Promise<void> {
+    await trx
+      .updateTable("reconciliation_proposals")
+      .set({
+        status: decision.status,
+        ...(decision.paymentId !== undefined ? { payment_id: decision.paymentId } : {}),
+        ...(decision.batchId !== undefined ? { batch_id: decision.batchId } : {}),
+        decided_at: clock(),
+        decided_by: meta.actor,
+        decision_note: decision.note ?? null,
+        version: proposal.version + 1,
+      })
+      .where("id", "=", proposal.id)
+      .execute();
+  }
+
   const lineFacts = (trx: PaymentsDb) =>
     trx
       .selectFrom("reconciliation_proposals as p")
@@ -293,19 +320,12 @@ export function createReconciliationService(
       .set({ status: "matched", payment_id: receipt.id })
       .where("id", "=", line.id)
       .execute();
-    await trx
-      .updateTable("reconciliation_proposals")
-      .set({
-        status: options.status,
-        payment_id: receipt.id,
-        batch_id: allocated.batchId,
-        decided_at: clock(),
-        decided_by: meta.actor,
-        decision_note: options.note ?? null,
-        version: proposal.version + 1,
-      })
-      .where("id", "=", proposal.id)
-      .execute();
+    await recordDecision(trx, proposal, meta, {
+      status: options.status,
+      note: options.note,
+      paymentId: receipt.id,
+      batchId: allocated.batchId,
+    });
     // What the payer paid from is evidence for next time.
     const profile = await trx
       .selectFrom("payer_profiles")
@@ -390,18 +410,7 @@ export function createReconciliationService(
       .set({ status: "matched", payment_id: paymentId })
       .where("id", "=", lineId)
       .execute();
-    await trx
-      .updateTable("reconciliation_proposals")
-      .set({
-        status: options.status,
-        payment_id: paymentId,
-        decided_at: clock(),
-        decided_by: meta.actor,
-        decision_note: options.note ?? null,
-        version: proposal.version + 1,
-      })
-      .where("id", "=", proposal.id)
-      .execute();
+    await recordDecision(trx, proposal, meta, { status: options.status, note: options.note, paymentId });
     await audit(trx, meta, {
       action: "reconciliation.linked",
       entity: { type: "reconciliation-proposal", id: proposal.id },
@@ -823,17 +832,7 @@ export function createReconciliationService(
           });
         } else if (input.decision === "reject") {
           if (proposal.status !== "proposed") throw refuse("proposed");
-          await trx
-            .updateTable("reconciliation_proposals")
-            .set({
-              status: "rejected",
-              decided_at: clock(),
-              decided_by: meta.actor,
-              decision_note: input.note ?? null,
-              version: proposal.version + 1,
-            })
-            .where("id", "=", proposal.id)
-            .execute();
+          await recordDecision(trx, proposal, meta, { status: "rejected", note: input.note });
           await audit(trx, meta, {
             action: "reconciliation.rejected",
             entity: { type: "reconciliation-proposal", id: proposal.id },
@@ -857,17 +856,7 @@ export function createReconciliationService(
             .set({ status: "unmatched", payment_id: null })
             .where("id", "=", proposal.line_id)
             .execute();
-          await trx
-            .updateTable("reconciliation_proposals")
-            .set({
-              status: "undone",
-              decided_at: clock(),
-              decided_by: meta.actor,
-              decision_note: input.note ?? null,
-              version: proposal.version + 1,
-            })
-            .where("id", "=", proposal.id)
-            .execute();
+          await recordDecision(trx, proposal, meta, { status: "undone", note: input.note });
           await audit(trx, meta, {
             action: "reconciliation.undone",
             entity: { type: "reconciliation-proposal", id: proposal.id },
