@@ -19,7 +19,7 @@ import {
   type PaymentsServices,
 } from "../../src/modules/payments/index.ts";
 import type { EventBus } from "../../src/platform/events/event-bus.port.ts";
-import { waitFor } from "../../src/platform/events/event-bus.testing.ts";
+import { waitForDrainedBus } from "../../src/platform/events/event-bus.testing.ts";
 import { rowToCloudEvent } from "../../src/platform/events/event-outbox.ts";
 import { createPostgresEventBus } from "../../src/platform/events/postgres-event.bus.ts";
 import type { ModuleContext } from "../../src/platform/modules/module.contract.ts";
@@ -155,14 +155,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function drained(): Promise<void> {
-  await waitFor("the bus to drain", async () => {
-    const lag = await bus.lag();
-    return lag.unpublished === 0 && lag.consumers.every((consumer) => consumer.pending === 0)
-      ? true
-      : undefined;
-  });
-}
+const drained = () => waitForDrainedBus(bus);
 
 async function count(table: string, where = sql`true`): Promise<number> {
   const result = await sql<{ count: string }>`

@@ -20,7 +20,7 @@ import {
 } from "../../src/modules/payments/index.ts";
 import { listDeadLetters, replayDeadLetters } from "../../src/platform/events/dead-letters.ts";
 import type { EventBus } from "../../src/platform/events/event-bus.port.ts";
-import { waitFor } from "../../src/platform/events/event-bus.testing.ts";
+import { waitFor, waitForDrainedBus } from "../../src/platform/events/event-bus.testing.ts";
 import { createPostgresEventBus } from "../../src/platform/events/postgres-event.bus.ts";
 import type { ModuleContext } from "../../src/platform/modules/module.contract.ts";
 import { createTenant } from "../support/tenants.ts";
@@ -83,14 +83,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function drained(): Promise<void> {
-  await waitFor("the bus to drain", async () => {
-    const lag = await bus.lag();
-    return lag.unpublished === 0 && lag.consumers.every((consumer) => consumer.pending === 0)
-      ? true
-      : undefined;
-  });
-}
+const drained = () => waitForDrainedBus(bus);
 
 async function count(tenantId: string, table: string): Promise<number> {
   const result = await sql<{ count: string }>`

@@ -20,7 +20,7 @@ import {
 } from "../../src/modules/payments/index.ts";
 import { ZRecordPaymentInput } from "../../src/modules/payments/payments.schemas.ts";
 import type { EventBus } from "../../src/platform/events/event-bus.port.ts";
-import { waitFor } from "../../src/platform/events/event-bus.testing.ts";
+import { waitFor, waitForDrainedBus } from "../../src/platform/events/event-bus.testing.ts";
 import { rowToCloudEvent, type CloudEvent } from "../../src/platform/events/event-outbox.ts";
 import { createPostgresEventBus } from "../../src/platform/events/postgres-event.bus.ts";
 import type { ModuleContext } from "../../src/platform/modules/module.contract.ts";
@@ -89,15 +89,7 @@ async function receivableOf(invoiceId: string) {
   return payments.payments.getReceivable(tenantId, invoiceId).catch(() => undefined);
 }
 
-/** Waits until the bus has nothing left for any consumer. */
-async function drained(): Promise<void> {
-  await waitFor("the bus to drain", async () => {
-    const lag = await bus.lag();
-    return lag.unpublished === 0 && lag.consumers.every((consumer) => consumer.pending === 0)
-      ? true
-      : undefined;
-  });
-}
+const drained = () => waitForDrainedBus(bus);
 
 async function outboxEvent(type: string, subject: string): Promise<CloudEvent[]> {
   const rows = await database.owner

@@ -112,6 +112,25 @@ function toRequestLine(line: AllocationLineInput): AllocationRequestLine {
   };
 }
 
+/** Stores the open balances an allocation or its reversal left on each invoice; returns the receivables. */
+async function writeOpenBalances(
+  trx: PaymentsDb,
+  invoices: readonly { id: string; openPaise: bigint }[],
+  now: Date,
+): Promise<ReceivableView[]> {
+  const receivables: ReceivableView[] = [];
+  for (const invoice of invoices) {
+    const row = await trx
+      .updateTable("payment_receivables")
+      .set((eb) => ({ open_paise: invoice.openPaise, version: eb("version", "+", 1), updated_at: now }))
+      .where("invoice_id", "=", invoice.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    receivables.push(toReceivableView(row));
+  }
+  return receivables;
+}
+
 function normaliseVpa(vpa: string): string {
   return vpa.trim().toLowerCase();
 }
@@ -405,16 +424,7 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
           .executeTakeFirstOrThrow(),
       );
     }
-    const receivables: ReceivableView[] = [];
-    for (const invoice of applied.invoices) {
-      const row = await trx
-        .updateTable("payment_receivables")
-        .set((eb) => ({ open_paise: invoice.openPaise, version: eb("version", "+", 1), updated_at: now }))
-        .where("invoice_id", "=", invoice.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      receivables.push(toReceivableView(row));
-    }
+    const receivables = await writeOpenBalances(trx, applied.invoices, now);
     const updated = await trx
       .updateTable("payments")
       .set({
@@ -776,16 +786,7 @@ export function createPaymentService(deps: PaymentsDeps, unitOfWork: UnitOfWork 
           .executeTakeFirstOrThrow(),
       );
     }
-    const receivables: ReceivableView[] = [];
-    for (const invoice of reversed.invoices) {
-      const row = await trx
-        .updateTable("payment_receivables")
-        .set((eb) => ({ open_paise: invoice.openPaise, version: eb("version", "+", 1), updated_at: now }))
-        .where("invoice_id", "=", invoice.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      receivables.push(toReceivableView(row));
-    }
+    const receivables = await writeOpenBalances(trx, reversed.invoices, now);
     await cancelTdsEntries(trx, tdsRows, now);
     const unallocated = payment.amount_paise - payment.allocated_cash_paise;
     const updated = await trx

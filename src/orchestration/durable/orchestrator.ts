@@ -118,13 +118,15 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     const workflowId = executionId(instanceId, execution);
     if (fresh) freshStarts.set(workflowId, fresh);
     try {
-      await deps
+      const started = await deps
         .engine()
         .start<ExecuteInput>(
           EXECUTE_WORKFLOW,
           { tenantId, instanceId, execution, ...(traceParent ? { traceParent } : {}) },
           { workflowId, here },
         );
+      // An API process or a client only queues the execution: the worker that takes it reads the instance.
+      if (!started.here) freshStarts.delete(workflowId);
     } catch (error) {
       freshStarts.delete(workflowId);
       throw error;

@@ -151,7 +151,7 @@ export async function launchDbosEngine(options: LaunchEngineOptions): Promise<La
         ...(runHere ? {} : { queueName: WORKFLOW_QUEUE }),
         ...(startOptions.delayMs ? { enqueueOptions: { delaySeconds: startOptions.delayMs / 1000 } } : {}),
       })(input);
-      return { workflowId: handle.workflowID };
+      return { workflowId: handle.workflowID, here: runHere };
     },
     send: (workflowId, topic, message, idempotencyKey) =>
       DBOS.send(workflowId, message, topic, idempotencyKey),
@@ -220,7 +220,7 @@ export async function connectEngineClient(options: {
         },
         input,
       );
-      return { workflowId: handle.workflowID };
+      return { workflowId: handle.workflowID, here: false };
     },
     send: (workflowId, topic, message, idempotencyKey) =>
       client.send(workflowId, message, topic, idempotencyKey),

@@ -54,7 +54,12 @@ export interface ListFilter {
 
 export interface WorkflowEngine {
   readonly executorId: string;
-  start<Input>(name: string, input: Input, options?: StartOptions): Promise<{ workflowId: string }>;
+  /** `here` says whether this process runs the workflow itself (see `StartOptions.here`). */
+  start<Input>(
+    name: string,
+    input: Input,
+    options?: StartOptions,
+  ): Promise<{ workflowId: string; here: boolean }>;
   send(workflowId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void>;
   getStatus(workflowId: string): Promise<EngineWorkflowInfo | undefined>;
   cancel(workflowId: string): Promise<void>;

@@ -1,3 +1,4 @@
+import type { EventBus } from "./event-bus.port.ts";
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
@@ -73,6 +74,16 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Waits until the bus has published the whole outbox and no consumer has a delivery left. */
+export async function waitForDrainedBus(bus: Pick<EventBus, "lag">): Promise<void> {
+  await waitFor("the bus to drain", async () => {
+    const lag = await bus.lag();
+    return lag.unpublished === 0 && lag.consumers.every((consumer) => consumer.pending === 0)
+      ? true
+      : undefined;
+  });
 }
 
 export function deferred<T = void>() {
